@@ -1,0 +1,8 @@
+"""WSGI entry point (gunicorn ocop_market.wsgi)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ocop_market.settings")
+application = get_wsgi_application()

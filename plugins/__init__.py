@@ -1,0 +1,1 @@
+"""Plugins that extend the Oscar engine: one Django app per business domain."""

@@ -1,0 +1,1 @@
+"""The OCOP plugin: producers, certificates, product groups, and the certificate import."""

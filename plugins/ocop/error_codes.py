@@ -1,0 +1,21 @@
+"""Stable codes for import problems, so callers can act on them without parsing messages."""
+
+from enum import Enum
+
+
+class ImportErrorCode(str, Enum):
+    NOT_A_CERTIFICATE_LIST = "not_a_certificate_list"
+    UNREADABLE_FILE = "unreadable_file"
+    REQUIRED = "required"
+    INVALID_STARS = "invalid_stars"
+    INVALID_SCORE = "invalid_score"
+    SCORE_STARS_MISMATCH = "score_stars_mismatch"
+    INVALID_DATE = "invalid_date"
+    DATE_IN_FUTURE = "date_in_future"
+    INVALID_GROUP = "invalid_group"
+    INVALID_PRODUCER_TYPE = "invalid_producer_type"
+    INVALID_ISSUING_LEVEL = "invalid_issuing_level"
+    INVALID_PRICE = "invalid_price"
+    INVALID_TAX_CODE = "invalid_tax_code"
+    CONFLICTING_ROW = "conflicting_row"
+    ADDRESS_NOT_RESOLVED = "address_not_resolved"

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "ocop"
+
+urlpatterns = [
+    path("imports/", views.ImportListView.as_view(), name="import-list"),
+    path("imports/<int:pk>/", views.ImportDetailView.as_view(), name="import-detail"),
+]

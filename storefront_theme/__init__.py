@@ -1,0 +1,1 @@
+"""Templates and static files that re-skin Oscar's storefront for OCOP."""

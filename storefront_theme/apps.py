@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class StorefrontThemeConfig(AppConfig):
+    name = "storefront_theme"
+    verbose_name = "OCOP storefront theme"
