@@ -5,6 +5,7 @@ disk, Celery tasks run eagerly in-process. Production (and CI) point ``DATABASE_
 PostgreSQL, ``CELERY_BROKER_URL`` at Redis and ``AWS_STORAGE_BUCKET_NAME`` at an S3 bucket.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -135,7 +136,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the dev server read while an import writes; the test database is a file so a
     # real Celery worker process can share it.
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test_ocop_market.sqlite3")}
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(DATA_DIR / f"test_ocop_market_{os.getpid()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = (
@@ -160,12 +163,25 @@ OSCAR_DEFAULT_CURRENCY = "VND"
 OSCAR_SHOP_NAME = "OCOP Market"
 OSCAR_SHOP_TAGLINE = _("Certified rural specialties")
 OSCAR_SLUG_FUNCTION = "plugins.ocop.text.slugify"
+
+
+def _can_import_certificates(user, url_name, url_args=None, url_kwargs=None) -> bool:
+    """Menu access for the OCOP dashboard pages. They are not an Oscar dashboard app, so Oscar's
+    default access function cannot look up their permissions (it raises KeyError and breaks
+    every dashboard page)."""
+    return user.has_perm("ocop.run_certificate_import")
+
+
 OSCAR_DASHBOARD_NAVIGATION = OSCAR_DASHBOARD_NAVIGATION + [  # noqa: F405
     {
         "label": _("OCOP"),
         "icon": "fas fa-star",
         "children": [
-            {"label": _("Certificate imports"), "url_name": "ocop:import-list"},
+            {
+                "label": _("Certificate imports"),
+                "url_name": "ocop:import-list",
+                "access_fn": _can_import_certificates,
+            },
         ],
     },
 ]

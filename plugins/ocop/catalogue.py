@@ -44,7 +44,9 @@ class CatalogueStructure:
     #: group id -> (group, category)
     groups: dict[int, tuple[ProductGroup, Category]]
 
-    def product_class_for(self, group: ProductGroup) -> ProductClass:
+    def product_class_for(self, group_id: int) -> ProductClass:
+        """Tourism services are booked, not shipped: they get the service product class."""
+        group, _category = self.groups[group_id]
         return self.service_class if group.is_service else self.goods_class
 
 
@@ -78,6 +80,8 @@ def ensure_catalogue_structure() -> CatalogueStructure:
     for group in ProductGroup.objects.all():
         category = categories.get(group.slug)
         if category is None:
-            category = Category.add_root(name=group.name_vi, slug=group.slug, is_public=True)
+            category = Category.objects.add_root(
+                {"name": group.name_vi, "slug": group.slug, "is_public": True}
+            )
         groups[group.id] = (group, category)
     return CatalogueStructure(goods, service, existing, groups)

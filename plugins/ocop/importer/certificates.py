@@ -656,7 +656,7 @@ class _Writer:
                         structure=Product.STANDALONE,
                         title=row.product[:255],
                         slug=slugify(row.product)[:128] or "ocop",
-                        product_class=self.structure.product_class_for(ocop.group),
+                        product_class=self.structure.product_class_for(ocop.group_id),
                         description=row.description,
                         is_public=True,
                     )
@@ -855,7 +855,7 @@ class _Writer:
         }
         new, dirty = [], []
         for ocop, cert in current.items():
-            class_id = self.structure.product_class_for(ocop.group).id
+            class_id = self.structure.product_class_for(ocop.group_id).id
             wanted = {
                 "ocop_stars": cert.stars,
                 "ocop_score": cert.score,

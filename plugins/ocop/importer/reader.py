@@ -12,6 +12,7 @@ NFC-normalised. XLSX merged cells hand their value to every cell they cover.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import zipfile
@@ -126,7 +127,9 @@ def _csv_rows(stream: IO[bytes]) -> Iterator[Row]:
             f"Tệp CSV hỏng ở dòng {reader.line_num}: {exc} (broken CSV).",
         ) from None
     finally:
-        text.detach()
+        # Hand the binary stream back to its owner instead of closing it with the wrapper.
+        with contextlib.suppress(ValueError):
+            text.detach()
 
 
 def _merged_ranges(stream: IO[bytes], sheet_path: str) -> list[tuple[int, int, int, int]]:
