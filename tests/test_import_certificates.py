@@ -81,12 +81,24 @@ def run(stream, **kwargs):
     return import_certificates(stream, filename="test", **kwargs)
 
 
-ROW_A = [1, "Cá kho làng Vũ Đại", "HTX Dịch vụ nông nghiệp Hòa Hậu",
-         "xã Hòa Hậu, huyện Lý Nhân, tỉnh Hà Nam", "Thực phẩm", "4 sao",
-         "1620/QĐ-UBND ngày 10/11/2024"]
-ROW_B = [2, "Mỳ gạo Phú Phúc", "Hộ kinh doanh Trần Văn Hùng",
-         "xã Phú Phúc, huyện Lý Nhân, tỉnh Hà Nam", "Thực phẩm", "3 sao",
-         "221/QĐ-UBND ngày 2/3/2024"]
+ROW_A = [
+    1,
+    "Cá kho làng Vũ Đại",
+    "HTX Dịch vụ nông nghiệp Hòa Hậu",
+    "xã Hòa Hậu, huyện Lý Nhân, tỉnh Hà Nam",
+    "Thực phẩm",
+    "4 sao",
+    "1620/QĐ-UBND ngày 10/11/2024",
+]
+ROW_B = [
+    2,
+    "Mỳ gạo Phú Phúc",
+    "Hộ kinh doanh Trần Văn Hùng",
+    "xã Phú Phúc, huyện Lý Nhân, tỉnh Hà Nam",
+    "Thực phẩm",
+    "3 sao",
+    "221/QĐ-UBND ngày 2/3/2024",
+]
 
 
 # Formats and encodings -------------------------------------------------------------------
@@ -133,14 +145,25 @@ def test_csv_encodings_give_the_same_catalogue(encoding):
 
 
 def test_headers_without_diacritics_in_any_order_with_extra_columns():
-    header = ["So sao", "Ghi chu them", "Chu the", "Nhom san pham", "Ten san pham", "Dia chi",
-              "Quyet dinh", "Cot khong dung"]
+    header = [
+        "So sao",
+        "Ghi chu them",
+        "Chu the",
+        "Nhom san pham",
+        "Ten san pham",
+        "Dia chi",
+        "Quyet dinh",
+        "Cot khong dung",
+    ]
     row = ["★★★★", "x", ROW_A[2], "Thuc pham", ROW_A[1], ROW_A[3], ROW_A[6], "y"]
     result = run(csv([header, row]))
     assert result.ok, result.errors
     cert = Certificate.objects.get()
     assert (cert.stars, cert.decision_number, cert.decision_date) == (
-        4, "1620/QĐ-UBND", dt.date(2024, 11, 10))
+        4,
+        "1620/QĐ-UBND",
+        dt.date(2024, 11, 10),
+    )
 
 
 def test_separate_date_and_year_columns_and_excel_dates():
@@ -154,8 +177,14 @@ def test_separate_date_and_year_columns_and_excel_dates():
     assert result.ok, result.errors
     dates = set(Certificate.objects.values_list("decision_date", flat=True))
     assert dates == {dt.date(2024, 5, 6), dt.date(2024, 5, 7)}
-    year_only = run(csv([["Tên sản phẩm", "Chủ thể", "Nhóm", "Số sao", "Năm công nhận"],
-                         ["Trà C", "HTX Trà C", "Đồ uống", "3 sao", "2023"]]))
+    year_only = run(
+        csv(
+            [
+                ["Tên sản phẩm", "Chủ thể", "Nhóm", "Số sao", "Năm công nhận"],
+                ["Trà C", "HTX Trà C", "Đồ uống", "3 sao", "2023"],
+            ]
+        )
+    )
     assert year_only.ok, year_only.errors
     cert = Certificate.objects.get(product__name="Trà C")
     assert cert.decision_date == dt.date(2023, 1, 1) and cert.decision_date_is_year_only
@@ -166,10 +195,24 @@ def test_merged_cells_hand_their_value_to_every_row_they_cover():
     rows = [
         ["DANH SÁCH SẢN PHẨM OCOP", None, None, None, None, None, None],
         HEADER,
-        [1, "Gốm Quyết Thành", "HTX Gốm Quyết Thành", "xã Thanh Sơn, huyện Kim Bảng",
-         "Thủ công mỹ nghệ", "3 sao", "1133/QĐ-UBND ngày 01/08/2024"],
-        [2, "Bình gốm men lam", None, None, "Thủ công mỹ nghệ", "3 sao",
-         "1134/QĐ-UBND ngày 01/08/2024"],
+        [
+            1,
+            "Gốm Quyết Thành",
+            "HTX Gốm Quyết Thành",
+            "xã Thanh Sơn, huyện Kim Bảng",
+            "Thủ công mỹ nghệ",
+            "3 sao",
+            "1133/QĐ-UBND ngày 01/08/2024",
+        ],
+        [
+            2,
+            "Bình gốm men lam",
+            None,
+            None,
+            "Thủ công mỹ nghệ",
+            "3 sao",
+            "1134/QĐ-UBND ngày 01/08/2024",
+        ],
         [None] * 7,
     ]
     result = run(xlsx(rows, merges=("A1:G1", "C3:C4", "D3:D4")))
@@ -195,7 +238,10 @@ def test_producer_is_an_oscar_partner_with_type_and_both_admin_units():
     assert producer.partner.name == producer.name
     assert producer.type == ProducerType.COOPERATIVE
     assert (producer.legacy_province, producer.legacy_district, producer.legacy_commune) == (
-        "Tỉnh Hà Nam", "Huyện Lý Nhân", "Xã Hòa Hậu")
+        "Tỉnh Hà Nam",
+        "Huyện Lý Nhân",
+        "Xã Hòa Hậu",
+    )
     # After the 2025 reform Hà Nam is part of Ninh Bình; the commune was merged.
     assert producer.province == "Ninh Bình"
     assert producer.commune and producer.commune_code
@@ -217,8 +263,15 @@ def test_certified_product_is_an_oscar_product_with_star_attributes_and_group_ca
 
 
 def test_tourism_products_are_services_without_shipping():
-    row = [1, "Homestay Thi Sơn", "HTX Du lịch Thi Sơn", "xã Thi Sơn, huyện Kim Bảng",
-           "Dịch vụ du lịch nông thôn", "3 sao", "501/QĐ-UBND ngày 18/05/2024"]
+    row = [
+        1,
+        "Homestay Thi Sơn",
+        "HTX Du lịch Thi Sơn",
+        "xã Thi Sơn, huyện Kim Bảng",
+        "Dịch vụ du lịch nông thôn",
+        "3 sao",
+        "501/QĐ-UBND ngày 18/05/2024",
+    ]
     run(csv([HEADER, row]))
     product = Product.objects.get()
     assert product.product_class.slug == SERVICE_CLASS_SLUG
@@ -226,8 +279,15 @@ def test_tourism_products_are_services_without_shipping():
 
 
 def test_legacy_one_and_two_star_ranks_are_kept_but_not_certified():
-    row = [1, "Rượu nếp", "Hộ kinh doanh Lê Văn Ba", "xã Nhân Hậu, huyện Lý Nhân", "Đồ uống",
-           "2 sao", "99/QĐ-UBND ngày 05/05/2022"]
+    row = [
+        1,
+        "Rượu nếp",
+        "Hộ kinh doanh Lê Văn Ba",
+        "xã Nhân Hậu, huyện Lý Nhân",
+        "Đồ uống",
+        "2 sao",
+        "99/QĐ-UBND ngày 05/05/2022",
+    ]
     result = run(csv([HEADER, row]))
     assert result.ok, result.errors
     cert = Certificate.objects.get()
@@ -247,7 +307,9 @@ def test_status_is_derived_from_dates():
         [3, "SP hết hạn", "HTX Ba", "", "Thực phẩm", "3 sao", "3/QĐ-UBND ngày 01/01/2023"],
     ]
     assert run(csv(rows)).ok
-    status = {c.product.name: c.status(TODAY) for c in Certificate.objects.select_related("product")}
+    status = {
+        c.product.name: c.status(TODAY) for c in Certificate.objects.select_related("product")
+    }
     assert status == {
         "SP hiệu lực": CertificateStatus.VALID,
         "SP sắp hết hạn": CertificateStatus.EXPIRING,
@@ -258,13 +320,17 @@ def test_status_is_derived_from_dates():
 
 
 def test_upgrade_and_reevaluation_are_new_certificates_in_the_history():
-    first = [HEADER,
-             [1, "Trà xanh", "HTX Chè Liêm Sơn", "", "Đồ uống", "3 sao", "10/QĐ-UBND ngày 05/04/2021"],
-             [2, "Bánh gai", "HTX Bánh", "", "Thực phẩm", "3 sao", "11/QĐ-UBND ngày 05/04/2021"]]
+    first = [
+        HEADER,
+        [1, "Trà xanh", "HTX Chè Liêm Sơn", "", "Đồ uống", "3 sao", "10/QĐ-UBND ngày 05/04/2021"],
+        [2, "Bánh gai", "HTX Bánh", "", "Thực phẩm", "3 sao", "11/QĐ-UBND ngày 05/04/2021"],
+    ]
     assert run(csv(first)).created == 2
-    newer = [HEADER,
-             [1, "Trà xanh", "HTX Chè Liêm Sơn", "", "Đồ uống", "4 sao", "20/QĐ-UBND ngày 05/06/2024"],
-             [2, "Bánh gai", "HTX Bánh", "", "Thực phẩm", "3 sao", "21/QĐ-UBND ngày 05/06/2024"]]
+    newer = [
+        HEADER,
+        [1, "Trà xanh", "HTX Chè Liêm Sơn", "", "Đồ uống", "4 sao", "20/QĐ-UBND ngày 05/06/2024"],
+        [2, "Bánh gai", "HTX Bánh", "", "Thực phẩm", "3 sao", "21/QĐ-UBND ngày 05/06/2024"],
+    ]
     result = run(csv(newer))
     assert (result.created, result.updated, result.unchanged) == (2, 0, 0)
     tea = OcopProduct.objects.get(name="Trà xanh")
@@ -304,24 +370,37 @@ def test_revocation_noted_in_the_list():
 
 def bad_list() -> io.BytesIO:
     """Three title rows, a header on row 4, one good row, two bad rows (6 and 7)."""
-    return xlsx([
-        ["UBND TỈNH HÀ NAM"],
-        ["DANH SÁCH SẢN PHẨM OCOP"],
-        [None],
-        HEADER,
-        ROW_A,
-        [3, "Mật ong", "Hộ sản xuất Đinh Thị Mai", "xã Ba Sao, huyện Kim Bảng", "Thực phẩm",
-         "bảy sao", "77/QĐ-UBND ngày 22/01/2025"],
-        [4, "", "Hộ X", "", "Điện tử", "3 sao", "78/QĐ-UBND ngày 31/02/2025"],
-    ])
+    return xlsx(
+        [
+            ["UBND TỈNH HÀ NAM"],
+            ["DANH SÁCH SẢN PHẨM OCOP"],
+            [None],
+            HEADER,
+            ROW_A,
+            [
+                3,
+                "Mật ong",
+                "Hộ sản xuất Đinh Thị Mai",
+                "xã Ba Sao, huyện Kim Bảng",
+                "Thực phẩm",
+                "bảy sao",
+                "77/QĐ-UBND ngày 22/01/2025",
+            ],
+            [4, "", "Hộ X", "", "Điện tử", "3 sao", "78/QĐ-UBND ngày 31/02/2025"],
+        ]
+    )
 
 
 def test_invalid_rows_are_reported_with_spreadsheet_row_column_value_and_reason():
     result = run(bad_list())
     assert not result.ok
     errors = {(e.row, e.column): e for e in result.errors}
-    assert set(errors) == {(6, "Số sao (F)"), (7, "Tên sản phẩm (B)"), (7, "Nhóm sản phẩm (E)"),
-                           (7, "Quyết định (G)")}
+    assert set(errors) == {
+        (6, "Số sao (F)"),
+        (7, "Tên sản phẩm (B)"),
+        (7, "Nhóm sản phẩm (E)"),
+        (7, "Quyết định (G)"),
+    }
     star = errors[(6, "Số sao (F)")]
     assert star.value == "bảy sao" and "sao" in star.message and star.code == "invalid_stars"
     assert errors[(7, "Nhóm sản phẩm (E)")].value == "Điện tử"
@@ -352,9 +431,7 @@ def test_dry_run_counts_but_writes_nothing():
 
 def test_future_decision_dates_and_mismatched_scores_are_errors():
     header = HEADER + ["Điểm"]
-    rows = [header,
-            ROW_A[:6] + ["5/QĐ-UBND ngày 01/01/2027", "75"],
-            ROW_B + ["85"]]
+    rows = [header, ROW_A[:6] + ["5/QĐ-UBND ngày 01/01/2027", "75"], ROW_B + ["85"]]
     result = run(csv(rows))
     codes = sorted(e.code for e in result.errors)
     assert codes == ["date_in_future", "score_stars_mismatch"]
@@ -388,8 +465,18 @@ def test_a_file_that_is_not_a_certificate_list_gets_one_clear_message(payload, f
 
 def test_queries_per_import_do_not_grow_with_the_rows():
     def rows(start: int, n: int) -> io.BytesIO:
-        body = [[i, f"Sản phẩm {i}", f"HTX Số {i}", "xã Hòa Hậu, huyện Lý Nhân", "Thực phẩm",
-                 "3 sao", f"{i}/QĐ-UBND ngày 01/06/2025"] for i in range(start, start + n)]
+        body = [
+            [
+                i,
+                f"Sản phẩm {i}",
+                f"HTX Số {i}",
+                "xã Hòa Hậu, huyện Lý Nhân",
+                "Thực phẩm",
+                "3 sao",
+                f"{i}/QĐ-UBND ngày 01/06/2025",
+            ]
+            for i in range(start, start + n)
+        ]
         return csv([HEADER, *body])
 
     run(rows(1000, 1))  # catalogue structure (classes, attributes, categories) created once
@@ -423,8 +510,12 @@ def test_command_json_output_and_exit_status(sample_xlsx, tmp_path, capsys):
     assert exited.value.code == 1
     out = json.loads(capsys.readouterr().out)
     assert out["errors"][0] == {
-        "row": 6, "column": "Số sao (F)", "value": "bảy sao",
-        "message": out["errors"][0]["message"], "code": "invalid_stars"}
+        "row": 6,
+        "column": "Số sao (F)",
+        "value": "bảy sao",
+        "message": out["errors"][0]["message"],
+        "code": "invalid_stars",
+    }
     with pytest.raises(SystemExit) as exited:
         call_command("ocop_import", str(bad), "--skip-invalid")
     assert exited.value.code == 1

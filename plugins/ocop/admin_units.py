@@ -19,8 +19,17 @@ from .text import key, nfc
 
 #: Words that start the administrative part of an address; what precedes them (house number,
 #: hamlet, street) does not change the unit and is left out of the cache key.
-_UNIT_WORDS = ("xa ", "phuong ", "thi tran ", "huyen ", "quan ", "thi xa ", "thanh pho ", "tp ",
-               "tinh ")
+_UNIT_WORDS = (
+    "xa ",
+    "phuong ",
+    "thi tran ",
+    "huyen ",
+    "quan ",
+    "thi xa ",
+    "thanh pho ",
+    "tp ",
+    "tinh ",
+)
 
 
 @dataclass(frozen=True)

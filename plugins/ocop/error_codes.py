@@ -1,9 +1,9 @@
 """Stable codes for import problems, so callers can act on them without parsing messages."""
 
-from enum import Enum
+from enum import StrEnum
 
 
-class ImportErrorCode(str, Enum):
+class ImportErrorCode(StrEnum):
     NOT_A_CERTIFICATE_LIST = "not_a_certificate_list"
     UNREADABLE_FILE = "unreadable_file"
     REQUIRED = "required"

@@ -3,6 +3,8 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from .importer.reader import FileError, read_rows
+
 ALLOWED_SUFFIXES = (".csv", ".xlsx", ".txt")
 
 
@@ -28,4 +30,12 @@ class CertificateImportForm(forms.Form):
             raise forms.ValidationError(
                 _("“%(name)s” is not a CSV or XLSX file.") % {"name": upload.name}
             )
+        # Refuse here what the import would refuse as a whole file (binary content, legacy
+        # .xls) instead of creating a run that can only fail. Rows are not read yet.
+        try:
+            read_rows(upload)
+        except FileError as exc:
+            raise forms.ValidationError(exc.message) from None
+        finally:
+            upload.seek(0)
         return upload

@@ -87,7 +87,8 @@ def parse_score(value: object) -> int | None:
         number = float(text)
     except ValueError:
         raise CellError(
-            ImportErrorCode.INVALID_SCORE, f"Điểm “{text}” không phải là số (score is not a number)."
+            ImportErrorCode.INVALID_SCORE,
+            f"Điểm “{text}” không phải là số (score is not a number).",
         ) from None
     if not 0 <= number <= 100:
         raise CellError(

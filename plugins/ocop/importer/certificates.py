@@ -148,9 +148,7 @@ COLUMNS: tuple[ColumnSpec, ...] = (
         "Loại hình",
     ),
     ColumnSpec("tax_code", ("ma so thue", "mst", "tax code"), False, "Mã số thuế"),
-    ColumnSpec(
-        "score", ("diem", "so diem", "tong diem", "diem danh gia", "score"), False, "Điểm"
-    ),
+    ColumnSpec("score", ("diem", "so diem", "tong diem", "diem danh gia", "score"), False, "Điểm"),
     ColumnSpec(
         "issuing_level",
         ("cap cong nhan", "cap danh gia", "cap", "issuing level", "level"),
@@ -642,8 +640,9 @@ class _Writer:
             if ocop is None and product_key not in new:
                 new[product_key] = (
                     row,
-                    OcopProduct(producer=producer, group=group, name=row.product,
-                                match_key=row.product_key),
+                    OcopProduct(
+                        producer=producer, group=group, name=row.product, match_key=row.product_key
+                    ),
                 )
             elif ocop is not None and ocop.group_id != group.id:
                 ocop.group = group
@@ -668,19 +667,23 @@ class _Writer:
             OcopProduct.objects.bulk_create([ocop for _row, ocop in new.values()])
             ProductCategory.objects.bulk_create(
                 [
-                    ProductCategory(product=ocop.product, category=self.category_by_group[
-                        ocop.group_id])
+                    ProductCategory(
+                        product=ocop.product, category=self.category_by_group[ocop.group_id]
+                    )
                     for _row, ocop in new.values()
                 ]
             )
             existing.update({k: ocop for k, (_row, ocop) in new.items()})
         if regrouped:
             OcopProduct.objects.bulk_update(regrouped, ["group"])
-            ProductCategory.objects.filter(product_id__in=[o.product_id for o in regrouped]).delete()
+            ProductCategory.objects.filter(
+                product_id__in=[o.product_id for o in regrouped]
+            ).delete()
             ProductCategory.objects.bulk_create(
                 [
-                    ProductCategory(product_id=o.product_id,
-                                    category=self.category_by_group[o.group_id])
+                    ProductCategory(
+                        product_id=o.product_id, category=self.category_by_group[o.group_id]
+                    )
                     for o in regrouped
                 ]
             )
@@ -697,19 +700,17 @@ class _Writer:
         priced = [r for r in rows if r.price is not None]
         if not priced:
             return
-        wanted: dict[int, tuple[CertificateRow, OcopProduct]] = {}
+        # Oscar product id -> the row pricing it (the last one wins within a batch).
+        wanted: dict[int, CertificateRow] = {}
         for row in priced:
             producer = producers[row.producer_key]
-            wanted[products[(producer.pk, row.product_key)].product_id] = (
-                row,
-                products[(producer.pk, row.product_key)],
-            )
+            wanted[products[(producer.pk, row.product_key)].product_id] = row
         records = {
             (s.partner_id, s.product_id): s
             for s in StockRecord.objects.filter(product_id__in=wanted.keys())
         }
         new, dirty = [], []
-        for product_id, (row, ocop) in wanted.items():
+        for product_id, row in wanted.items():
             partner_id = producers[row.producer_key].partner_id
             record = records.get((partner_id, product_id))
             if record is None:
@@ -738,8 +739,9 @@ class _Writer:
         products: dict[tuple[int, str], OcopProduct],
         changed: set[int],
     ) -> None:
-        ocop_by_row = {r.number: products[(producers[r.producer_key].pk, r.product_key)]
-                       for r in rows}
+        ocop_by_row = {
+            r.number: products[(producers[r.producer_key].pk, r.product_key)] for r in rows
+        }
         product_ids = {o.pk for o in ocop_by_row.values()}
         history: dict[int, list[Certificate]] = {pid: [] for pid in product_ids}
         for cert in Certificate.objects.filter(product_id__in=product_ids):
@@ -890,4 +892,3 @@ def _partner_code(match_key: str) -> str:
     """A stable, unique Oscar partner code for a producer (set here so no slug query runs)."""
     digest = hashlib.sha1(match_key.encode()).hexdigest()[:10]
     return f"{slugify(match_key)[:110]}-{digest}"
-

@@ -82,8 +82,7 @@ class Command(BaseCommand):
             return
         for error in result.errors:
             self.stderr.write(
-                f"Dòng {error.row}, cột {error.column}: {error.message} "
-                f"[giá trị: “{error.value}”]"
+                f"Dòng {error.row}, cột {error.column}: {error.message} [giá trị: “{error.value}”]"
             )
         for warning in result.warnings:
             self.stderr.write(
