@@ -441,8 +441,7 @@ PRODUCERS: tuple[_Producer, ...] = (
                 FOOD,
                 3,
                 400000,
-                "Gà Móng nguyên con ủ muối hạt và hoa tiêu trong nồi đất, thịt săn, ngọt và "
-                "thơm.",
+                "Gà Móng nguyên con ủ muối hạt và hoa tiêu trong nồi đất, thịt săn, ngọt và thơm.",
             ),
         ),
         commune="Tiên Phong",
@@ -456,8 +455,7 @@ PRODUCERS: tuple[_Producer, ...] = (
                 FOOD,
                 3,
                 80000,
-                "Tép riu sông Châu muối chượp với thính gạo rang, ủ chín trong chum sành ba "
-                "tháng.",
+                "Tép riu sông Châu muối chượp với thính gạo rang, ủ chín trong chum sành ba tháng.",
             ),
         ),
         commune="Châu Giang",
@@ -471,8 +469,7 @@ PRODUCERS: tuple[_Producer, ...] = (
                 FOOD,
                 3,
                 150000,
-                "Xúc xích tươi từ thịt lợn nuôi tại Duy Tiên, hun khói nhẹ, không chất bảo "
-                "quản.",
+                "Xúc xích tươi từ thịt lợn nuôi tại Duy Tiên, hun khói nhẹ, không chất bảo quản.",
             ),
             _p(
                 "Chả quế Duy Tiên",
@@ -509,8 +506,7 @@ PRODUCERS: tuple[_Producer, ...] = (
                 FOOD,
                 3,
                 250000,
-                "Mật lấy từ đàn ong nuôi giữa vườn nhãn ven sông Châu, sánh đặc và thơm hương "
-                "hoa.",
+                "Mật lấy từ đàn ong nuôi giữa vườn nhãn ven sông Châu, sánh đặc và thơm hương hoa.",
             ),
         ),
         commune="Trác Văn",
@@ -534,8 +530,7 @@ PRODUCERS: tuple[_Producer, ...] = (
                 CRAFT,
                 3,
                 450000,
-                "Bình gốm men rạn vẽ tay hoa sen, mỗi vết rạn là một dấu lửa riêng của lò "
-                "nung.",
+                "Bình gốm men rạn vẽ tay hoa sen, mỗi vết rạn là một dấu lửa riêng của lò nung.",
             ),
         ),
         commune="Thanh Sơn",
@@ -703,8 +698,7 @@ PRODUCERS: tuple[_Producer, ...] = (
                 DRINK,
                 3,
                 15000,
-                "Nước từ mạch ngầm chân núi đá vôi Liên Sơn, lọc RO và đóng chai ngay tại "
-                "nguồn.",
+                "Nước từ mạch ngầm chân núi đá vôi Liên Sơn, lọc RO và đóng chai ngay tại nguồn.",
             ),
         ),
         commune="Liên Sơn",
@@ -1176,8 +1170,7 @@ PRODUCERS: tuple[_Producer, ...] = (
                 TEXTILE_2019,
                 3,
                 45000,
-                "Khăn dệt thoi trên khung cửi gỗ của làng Đại Hoàng, sợi bông mềm, thấm nước "
-                "tốt.",
+                "Khăn dệt thoi trên khung cửi gỗ của làng Đại Hoàng, sợi bông mềm, thấm nước tốt.",
             ),
             _p(
                 "Vải đũi dệt tay Đại Hoàng",
@@ -1235,8 +1228,7 @@ PRODUCERS: tuple[_Producer, ...] = (
                 FOOD,
                 4,
                 30000,
-                "Sợi mỳ gạo trắng trong, dai mềm, làm thủ công từ gạo bao thai vùng bãi Lý "
-                "Nhân.",
+                "Sợi mỳ gạo trắng trong, dai mềm, làm thủ công từ gạo bao thai vùng bãi Lý Nhân.",
                 UPGRADE,
             ),
         ),
@@ -1260,8 +1252,7 @@ PRODUCERS: tuple[_Producer, ...] = (
                 FOOD,
                 3,
                 32000,
-                "Bún sợi nhỏ phơi khô trên giàn tre, trụng qua nước sôi là có bát bún mềm "
-                "thơm.",
+                "Bún sợi nhỏ phơi khô trên giàn tre, trụng qua nước sôi là có bát bún mềm thơm.",
             ),
         ),
         commune="Phú Phúc",
@@ -1299,8 +1290,7 @@ PRODUCERS: tuple[_Producer, ...] = (
                 FOOD,
                 3,
                 70000,
-                "Mứt làm từ chuối ngự chín cây, không phẩm màu, món quà Tết của quê hương Nam "
-                "Cao.",
+                "Mứt làm từ chuối ngự chín cây, không phẩm màu, món quà Tết của quê hương Nam Cao.",
             ),
         ),
         commune="Hòa Hậu",
@@ -1551,7 +1541,9 @@ def hanam_districts() -> dict[str, _District]:
     ]
     districts: dict[str, _District] = {}
     for short in DISTRICTS:
-        mine = sorted((r for r in records if r["districtShort"] == short), key=lambda r: r["wardCode"])
+        mine = sorted(
+            (r for r in records if r["districtShort"] == short), key=lambda r: r["wardCode"]
+        )
         if not mine:
             raise LookupError(f"vietnamadminunits has no district {short} in {PROVINCE}")
         first = mine[0]
@@ -1767,7 +1759,9 @@ def write_sample_xlsx(path: str | Path, today: dt.date) -> Path:
     ).font = bold
     widths = (5, 34, 36, 13, 48, 26, 30, 11, 7, 34, 12, 15, 70)
     for column, size in enumerate(widths, start=1):
-        sheet.column_dimensions[sheet.cell(row=header_row, column=column).column_letter].width = size
+        sheet.column_dimensions[
+            sheet.cell(row=header_row, column=column).column_letter
+        ].width = size
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=3)
     workbook.save(path)
     return path
