@@ -1,0 +1,1 @@
+"""Channel tracking: the channel registry, presences with evidence, activity, participation."""

@@ -1,0 +1,257 @@
+"""Sales channels (kênh bán hàng), producers' presence on them, and dated channel activity.
+
+A producer counts as *active in modern channels* when it has a verified presence on a modern
+channel with activity in a recent window; that one rule lives in
+``plugins.ocop.channels.participation`` and everything else uses it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .certificates import ImportRun, OcopProduct, Producer
+
+
+class ChannelKind(models.TextChoices):
+    SUPERMARKET = "supermarket", _("Supermarket chain")
+    CONVENIENCE = "convenience", _("Convenience store chain")
+    MARKETPLACE = "marketplace", _("E-commerce marketplace")
+    ONLINE_SHOP = "online_shop", _("Online shop or social commerce")
+    SHOWROOM = "showroom", _("OCOP showroom / point of sale")
+    THIS_MARKETPLACE = "this_marketplace", _("This marketplace")
+    TRADITIONAL = "traditional", _("Traditional market or agent")
+
+
+#: Kinds that are modern sales channels (kênh bán hàng hiện đại) in the plan's sense.
+MODERN_KINDS = frozenset(k for k in ChannelKind.values if k != ChannelKind.TRADITIONAL)
+
+
+class Channel(models.Model):
+    """A sales channel: a platform, a chain, a showroom, this marketplace, or a market."""
+
+    name = models.CharField(_("name"), max_length=150)
+    slug = models.SlugField(_("slug"), unique=True)
+    match_key = models.CharField(
+        max_length=150,
+        unique=True,
+        help_text=_("Folded name without spaces or punctuation: how reports name channels."),
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=ChannelKind.choices)
+    is_modern = models.BooleanField(_("modern channel"))
+    website = models.URLField(_("website"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PresenceSource(models.TextChoices):
+    DECLARED = "declared", _("Declared by the producer")
+    STAFF = "staff", _("Entered by staff")
+    IMPORTED = "imported", _("Imported from a sales report")
+    ORDERS = "orders", _("Automatic from orders on this marketplace")
+    CONNECTOR = "connector", _("Reported by a connected store")
+
+
+class Verification(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
+
+
+#: Sources whose evidence is verified by construction (reports, orders, connected stores).
+SELF_VERIFYING_SOURCES = frozenset(
+    {PresenceSource.IMPORTED, PresenceSource.ORDERS, PresenceSource.CONNECTOR}
+)
+
+
+class Presence(models.Model):
+    """A producer selling on a channel, with the evidence that shows it and its verification."""
+
+    producer = models.ForeignKey(Producer, on_delete=models.CASCADE, related_name="presences")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="presences")
+    listing_url = models.URLField(_("listing URL"), max_length=500, blank=True)
+    contract_number = models.CharField(_("supply contract number"), max_length=100, blank=True)
+    evidence_file = models.FileField(
+        _("evidence (scan or screenshot)"), upload_to="ocop/evidence/%Y/%m/", blank=True
+    )
+    note = models.TextField(_("note"), blank=True)
+    source = models.CharField(_("source"), max_length=16, choices=PresenceSource.choices)
+    verification = models.CharField(
+        _("verification"),
+        max_length=16,
+        choices=Verification.choices,
+        default=Verification.PENDING,
+        db_index=True,
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["producer", "channel"]
+        verbose_name = _("channel presence")
+        verbose_name_plural = _("channel presences")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["producer", "channel"], name="ocop_presence_unique_per_channel"
+            )
+        ]
+        indexes = [models.Index(fields=["channel", "verification"])]
+
+    def __str__(self) -> str:
+        return f"{self.producer} @ {self.channel}"
+
+
+class PresenceEvent(models.Model):
+    """The audit trail of a presence: who declared, entered, verified or rejected it, when."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Created")
+        UPDATED = "updated", _("Evidence updated")
+        VERIFIED = "verified", _("Verified")
+        REJECTED = "rejected", _("Rejected")
+        REOPENED = "reopened", _("Back to pending")
+
+    presence = models.ForeignKey(Presence, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    source = models.CharField(max_length=16, choices=PresenceSource.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["presence", "at", "id"]
+        verbose_name = _("presence event")
+        verbose_name_plural = _("presence events")
+
+    def __str__(self) -> str:
+        return f"{self.presence}: {self.action} ({self.source})"
+
+
+class ActivitySource(models.TextChoices):
+    ORDER = "order", _("Order on this marketplace")
+    SALES_REPORT = "sales_report", _("Imported sales report")
+    STAFF = "staff", _("Staff entry")
+    CONNECTOR = "connector", _("Connected store")
+
+
+class ChannelActivity(models.Model):
+    """A dated event of a producer selling on a channel, with orders and revenue when known.
+
+    ``reference`` makes each event idempotent per source: an order number, a report row's
+    producer/channel/day, a connected store's order id.
+    """
+
+    producer = models.ForeignKey(Producer, on_delete=models.CASCADE, related_name="activities")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="activities")
+    product = models.ForeignKey(
+        OcopProduct, null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"
+    )
+    date = models.DateField(_("date"))
+    orders = models.PositiveIntegerField(_("orders"), null=True, blank=True)
+    revenue = models.DecimalField(
+        _("revenue (VND)"), max_digits=18, decimal_places=0, null=True, blank=True
+    )
+    source = models.CharField(_("source"), max_length=16, choices=ActivitySource.choices)
+    reference = models.CharField(_("reference"), max_length=200)
+    evidence_url = models.URLField(_("evidence URL"), max_length=500, blank=True)
+    import_run = models.ForeignKey(
+        ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source_row = models.PositiveIntegerField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date", "id"]
+        verbose_name = _("channel activity")
+        verbose_name_plural = _("channel activities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "reference"], name="ocop_activity_unique_reference"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["producer", "channel", "date"]),
+            models.Index(fields=["channel", "date"]),
+            models.Index(fields=["date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.producer} @ {self.channel} on {self.date}"
+
+
+class ReportSnapshot(models.Model):
+    """The channel report as it stood at the end of a month, frozen so late data cannot move a
+    past month's figure."""
+
+    month = models.DateField(_("month"), help_text=_("First day of the month."))
+    as_of = models.DateField(_("as of"))
+    window_days = models.PositiveSmallIntegerField(_("window (days)"))
+    data = models.JSONField(_("report"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-month"]
+        verbose_name = _("report snapshot")
+        verbose_name_plural = _("report snapshots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "window_days"], name="ocop_snapshot_unique_month"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%m/%Y} ({self.window_days} days)"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the GraphQL API, giving a department system the report.
+
+    Only a SHA-256 digest of the token is stored; the token itself is shown once."""
+
+    name = models.CharField(_("name"), max_length=100)
+    digest = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ocop_api_tokens"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return self.name
