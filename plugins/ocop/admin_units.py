@@ -106,8 +106,16 @@ def _official_ward(code: str, fallback: str) -> str:
 def _resolve_cached(part: str) -> AdminUnits:
     if not part:
         return AdminUnits()
+    # convert_address() parses the legacy address itself and keeps that parse as
+    # ``OldAdminUnit``: reuse it so each address is parsed once, not twice. If the conversion
+    # fails, parse and convert step by step below, which decides what a failure means.
     try:
-        legacy = parse_address(part, mode="LEGACY", level=3)
+        converted = convert_address(part)
+        parsed = converted.OldAdminUnit
+    except Exception:
+        converted = parsed = None
+    try:
+        legacy = parsed if parsed is not None else parse_address(part, mode="LEGACY", level=3)
     except (ValueError, KeyError, IndexError):
         return AdminUnits()
     if not legacy.province:
@@ -116,7 +124,7 @@ def _resolve_cached(part: str) -> AdminUnits:
         # The address names a district the parser could not place: a guess, not a match.
         return AdminUnits()
     try:
-        current = convert_address(part)
+        current = converted if converted is not None else convert_address(part)
     except (ValueError, KeyError, IndexError):
         current = None
     province_code = (current.province_code or "") if current else ""

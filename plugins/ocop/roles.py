@@ -4,10 +4,26 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission
 
-#: Department of Industry and Trade staff (Sở Công Thương): import lists, read reports.
+#: Department of Industry and Trade staff (Sở Công Thương): import lists, verify channel
+#: presences, manage channels and activity, read reports.
 DEPARTMENT_STAFF = "Sở Công Thương"
+#: Department users who only read the reports (read-only role).
+DEPARTMENT_VIEWER = "Sở Công Thương – xem báo cáo"
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    DEPARTMENT_STAFF: ("ocop.run_certificate_import", "ocop.view_importrun"),
+    DEPARTMENT_STAFF: (
+        "ocop.run_certificate_import",
+        "ocop.view_importrun",
+        "ocop.view_channel_report",
+        "ocop.review_presence",
+        "ocop.view_presence",
+        "ocop.add_presence",
+        "ocop.add_channel",
+        "ocop.change_channel",
+        "ocop.view_channel",
+        "ocop.add_channelactivity",
+        "ocop.view_channelactivity",
+    ),
+    DEPARTMENT_VIEWER: ("ocop.view_channel_report",),
 }
 
 

@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from itertools import islice
 from typing import IO
 
@@ -240,13 +241,14 @@ class CertificateRow:
     description: str
     columns: dict[str, Column]
 
-    @property
+    # Cached: the writer looks the keys up several times per row, and folding is not cheap.
+    @cached_property
     def producer_key(self) -> str:
         """Producers are matched by tax code when the list has one, else by folded name: the
         name is what every list carries, while addresses are written differently."""
         return key(self.producer)
 
-    @property
+    @cached_property
     def product_key(self) -> str:
         return key(self.product)
 

@@ -112,6 +112,7 @@ class Presence(models.Model):
         ordering = ["producer", "channel"]
         verbose_name = _("channel presence")
         verbose_name_plural = _("channel presences")
+        permissions = [("review_presence", _("Can verify or reject channel presences"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["producer", "channel"], name="ocop_presence_unique_per_channel"
@@ -225,6 +226,9 @@ class ReportSnapshot(models.Model):
         ordering = ["-month"]
         verbose_name = _("report snapshot")
         verbose_name_plural = _("report snapshots")
+        permissions = [
+            ("view_channel_report", _("Can view the modern-channel participation report"))
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["month", "window_days"], name="ocop_snapshot_unique_month"
