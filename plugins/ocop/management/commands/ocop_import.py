@@ -88,9 +88,11 @@ class Command(BaseCommand):
             self.stderr.write(
                 self.style.WARNING(f"Dòng {warning.row}, cột {warning.column}: {warning.message}")
             )
+        verb = "" if result.written else "sẽ "
         summary = (
-            f"Đã đọc {result.rows_read} dòng: {result.created} chứng nhận mới, "
-            f"{result.updated} cập nhật, {result.unchanged} không đổi, {result.skipped} bỏ qua."
+            f"Đã đọc {result.rows_read} dòng: {verb}tạo {result.created} chứng nhận mới, "
+            f"{verb}cập nhật {result.updated}, {result.unchanged} không đổi, "
+            f"{result.skipped} dòng lỗi bỏ qua."
         )
         self.stdout.write(summary)
         if result.dry_run:
