@@ -531,3 +531,11 @@ def test_command_on_a_non_list_exits_2_without_traceback(tmp_path, capsys):
     assert exited.value.code == 2
     err = capsys.readouterr().err
     assert "không phải danh sách sản phẩm OCOP" in err and "Traceback" not in err
+
+
+def test_search_key_folds_product_producer_and_place_names():
+    run(csv([HEADER, ROW_A]))
+    ocop = OcopProduct.objects.get()
+    assert "ca kho lang vu dai" in ocop.search_key
+    assert "htx dich vu nong nghiep hoa hau" in ocop.search_key
+    assert "huyen ly nhan" in ocop.search_key and "ninh binh" in ocop.search_key

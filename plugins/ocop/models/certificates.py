@@ -141,6 +141,13 @@ class OcopProduct(models.Model):
     group = models.ForeignKey(ProductGroup, on_delete=models.PROTECT, related_name="products")
     name = models.CharField(_("name"), max_length=255)
     match_key = models.CharField(max_length=300)
+    search_key = models.TextField(
+        blank=True,
+        help_text=_(
+            "Folded product, producer, place and craft-village names: what storefront search "
+            "matches, so “banh da” finds “Bánh đa” on every database."
+        ),
+    )
     current_certificate = models.ForeignKey(
         "Certificate",
         null=True,
