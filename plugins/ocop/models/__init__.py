@@ -30,8 +30,10 @@ from .channels import (
     ReportSnapshot,
     Verification,
 )
+from .storefront import CounterfeitReport
 
 __all__ = [
+    "CounterfeitReport",
     "EXPIRING_WITHIN_DAYS",
     "MIN_CERTIFIED_STARS",
     "MODERN_KINDS",
