@@ -147,3 +147,27 @@ def test_activity_is_idempotent_on_its_reference(producers):
 def test_share():
     assert participation.share(1, 3) == participation.Decimal("0.3333")
     assert participation.share(0, 0) == 0
+
+
+def test_activity_reporting_zero_sales_does_not_count(producers):
+    tea = producers["HTX Chè Liêm Sơn"]
+    record_activity(
+        tea,
+        channel("shopee"),
+        date=TODAY,
+        source=ActivitySource.SALES_REPORT,
+        reference="zero",
+        orders=0,
+        revenue=participation.Decimal(0),
+    )
+    assert not active(tea)
+    record_activity(
+        tea,
+        channel("shopee"),
+        date=TODAY,
+        source=ActivitySource.SALES_REPORT,
+        reference="some",
+        orders=0,
+        revenue=participation.Decimal(150000),
+    )
+    assert active(tea)

@@ -10,6 +10,12 @@ class OcopConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from .roles import ensure_roles
+        from .reference_data import ensure_reference_data
 
-        post_migrate.connect(ensure_roles, sender=self)
+        post_migrate.connect(ensure_reference_data, sender=self)
+
+        from oscar.apps.order.signals import order_placed
+
+        from .channels.orders import on_order_placed
+
+        order_placed.connect(on_order_placed, dispatch_uid="ocop-order-activity")

@@ -19,3 +19,11 @@ class ImportErrorCode(StrEnum):
     INVALID_TAX_CODE = "invalid_tax_code"
     CONFLICTING_ROW = "conflicting_row"
     ADDRESS_NOT_RESOLVED = "address_not_resolved"
+    # Channel sales-report import (plugins/ocop/importer/channel_reports.py).
+    NOT_A_SALES_REPORT = "not_a_sales_report"
+    UNKNOWN_PRODUCER = "unknown_producer"
+    UNKNOWN_CHANNEL = "unknown_channel"
+    UNKNOWN_PRODUCT = "unknown_product"
+    INVALID_ORDERS = "invalid_orders"
+    INVALID_REVENUE = "invalid_revenue"
+    INVALID_URL = "invalid_url"

@@ -25,6 +25,9 @@ def key(value: str) -> str:
     return _NON_WORD.sub(" ", fold(value)).strip()
 
 
-def slugify(value: str) -> str:
-    """URL slug that keeps Vietnamese letters readable ("Bánh đa" -> "banh-da")."""
+def slugify(value: str, allow_unicode: bool = False) -> str:
+    """URL slug that keeps Vietnamese letters readable ("Bánh đa" -> "banh-da").
+
+    Also Oscar's ``OSCAR_SLUG_FUNCTION``, which Oscar calls with ``allow_unicode``; slugs stay
+    ASCII whatever it says."""
     return django_slugify(unidecode(str(value)))

@@ -2,6 +2,9 @@
 
 A producer is **active in modern channels** on a date when it has at least one *verified*
 presence on a *modern* channel with *activity* on that channel in the window ending that date.
+An activity event counts unless the figures it gives are all zero (a report row saying "0
+orders, 0 ₫" shows a listing without sales); an event without figures (a listing seen, a staff
+entry) counts.
 The window holds ``window_days`` days and ends on the date itself: with 90 days and a date of
 30 June, activity from 2 April to 30 June counts.
 
@@ -17,11 +20,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from ..models import Certificate, ChannelActivity, Presence, Producer, Verification
 
 DEFAULT_WINDOW_DAYS = 90
+#: Activity that shows selling: some orders or revenue, or no figures given at all.
+SELLING = Q(orders__gt=0) | Q(revenue__gt=0) | Q(orders__isnull=True, revenue__isnull=True)
 #: The plan's target: at least half of OCOP producers take part in modern channels.
 TARGET_SHARE = Decimal("0.5")
 
@@ -41,6 +46,7 @@ def certified_condition(as_of: dt.date) -> Exists:
 def active_modern_condition(as_of: dt.date, window_days: int = DEFAULT_WINDOW_DAYS) -> Exists:
     """True for producers active in modern channels on ``as_of`` (see the module docstring)."""
     activity = ChannelActivity.objects.filter(
+        SELLING,
         producer=OuterRef("producer"),
         channel=OuterRef("channel"),
         date__gte=window_start(as_of, window_days),
