@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format bench-import clean
+.PHONY: install run test lint format bench-import bench-storefront clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || ($(PYTHON) -m pip install --user virtualenv && $(PYTHON) -m virtualenv $(VENV))
@@ -39,6 +39,9 @@ format: install
 
 bench-import: install
 	$(BIN)/python bench/import_throughput.py
+
+bench-storefront: install
+	$(BIN)/python bench/storefront_load.py
 
 clean:
 	rm -rf $(VENV) data/ .pytest_cache

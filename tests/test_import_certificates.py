@@ -539,3 +539,23 @@ def test_search_key_folds_product_producer_and_place_names():
     assert "ca kho lang vu dai" in ocop.search_key
     assert "htx dich vu nong nghiep hoa hau" in ocop.search_key
     assert "huyen ly nhan" in ocop.search_key and "ninh binh" in ocop.search_key
+
+
+def test_a_product_regrouped_twice_in_one_list_takes_the_last_group():
+    header = ["Tên sản phẩm", "Chủ thể", "Số sao", "Nhóm sản phẩm", "Quyết định"]
+    assert run(
+        csv([header, ["Miến dong", "HTX A", "3 sao", "Thực phẩm", "1/QĐ-UBND ngày 01/06/2024"]])
+    ).ok
+    result = run(
+        csv(
+            [
+                header,
+                ["Miến dong", "HTX A", "3 sao", "Đồ uống", "1/QĐ-UBND ngày 01/06/2024"],
+                ["Miến dong", "HTX A", "4 sao", "Thực phẩm", "2/QĐ-UBND ngày 01/06/2025"],
+            ]
+        )
+    )
+    assert result.ok, result.errors
+    product = OcopProduct.objects.get()
+    assert product.group.code == 1
+    assert [c.name for c in product.product.categories.all()] == ["Thực phẩm"]

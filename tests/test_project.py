@@ -124,3 +124,15 @@ def test_storefront_is_vietnamese_first_and_english_switchable(client):
     assert switched.status_code == 302
     page = client.get("/catalogue/")
     assert '<html lang="en"' in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_private_media_is_not_served_publicly(client, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    for folder in ("ocop/evidence", "ocop/imports", "catalogue"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "file.txt").write_text("x")
+    assert client.get("/media/catalogue/file.txt").status_code == 200
+    assert client.get("/media/ocop/evidence/file.txt").status_code == 404
+    assert client.get("/media/ocop/imports/file.txt").status_code == 404
+    assert client.get("/media//ocop/imports/file.txt").status_code == 404

@@ -9,12 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from oscar.apps.catalogue.models import Category, ProductAttribute, ProductClass
+from oscar.apps.catalogue.models import Category, Option, ProductAttribute, ProductClass
 
 from .models import ProductGroup
 
 GOODS_CLASS_SLUG = "ocop-goods"
 SERVICE_CLASS_SLUG = "ocop-service"
+#: The product option a shopper fills in when booking a tourism service (ngày sử dụng dịch vụ).
+BOOKING_DATE_OPTION = "booking_date"
 
 #: (code, name, Oscar attribute type) of the attributes that carry the current certificate.
 ATTRIBUTES: tuple[tuple[str, str, str], ...] = (
@@ -65,6 +67,16 @@ def ensure_catalogue_structure() -> CatalogueStructure:
             "track_stock": False,
         },
     )
+    booking_date, _ = Option.objects.get_or_create(
+        code=BOOKING_DATE_OPTION,
+        defaults={
+            "name": "Ngày sử dụng dịch vụ",
+            "type": Option.DATE,
+            "required": True,
+            "help_text": "Ngày bạn đến sử dụng dịch vụ (từ hôm nay trở đi).",
+        },
+    )
+    service.options.add(booking_date)
     existing = {
         (a.product_class_id, a.code): a
         for a in ProductAttribute.objects.filter(product_class__in=[goods, service])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import Group, Permission
 
 #: Department of Industry and Trade staff (Sở Công Thương): import lists, verify channel
-#: presences, manage channels and activity, read reports.
+#: presences, manage channels and activity, read reports, follow up counterfeit reports.
 DEPARTMENT_STAFF = "Sở Công Thương"
 #: Department users who only read the reports (read-only role).
 DEPARTMENT_VIEWER = "Sở Công Thương – xem báo cáo"
@@ -22,6 +22,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "ocop.view_channel",
         "ocop.add_channelactivity",
         "ocop.view_channelactivity",
+        "ocop.view_counterfeitreport",
+        "ocop.change_counterfeitreport",
     ),
     DEPARTMENT_VIEWER: ("ocop.view_channel_report",),
 }

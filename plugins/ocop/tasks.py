@@ -5,8 +5,9 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
+from .channels.report import snapshot_month
 from .importer.certificates import import_certificates
-from .models import ImportRun
+from .models import ImportRun, add_months, local_today
 
 #: How often (in rows) a running import reports progress.
 PROGRESS_EVERY = 500
@@ -39,3 +40,17 @@ def import_certificates_task(self, run_id: int) -> dict:
     run.finished_at = timezone.now()
     run.save(update_fields=["result", "state", "finished_at"])
     return run.result
+
+
+@shared_task(name="ocop.snapshot_channel_report")
+def snapshot_channel_report_task(window_days: int = 90, force: bool = False) -> dict:
+    """Freeze the previous month's channel report (``CELERY_BEAT_SCHEDULE`` runs this on the
+    1st of each month); a month already stored is left as it is unless ``force``."""
+    previous_month = add_months(local_today().replace(day=1), -1)
+    snapshot = snapshot_month(previous_month, window_days, force=force)
+    return {
+        "id": snapshot.pk,
+        "month": snapshot.month.isoformat(),
+        "as_of": snapshot.as_of.isoformat(),
+        "window_days": snapshot.window_days,
+    }

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -7,4 +7,6 @@ app_name = "ocop"
 urlpatterns = [
     path("imports/", views.ImportListView.as_view(), name="import-list"),
     path("imports/<int:pk>/", views.ImportDetailView.as_view(), name="import-detail"),
+    path("", include("plugins.ocop.channels.urls")),
+    path("", include("plugins.ocop.storefront.dashboard_urls")),
 ]

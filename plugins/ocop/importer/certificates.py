@@ -633,14 +633,17 @@ class _Writer:
             ).select_related("product")
         }
         new: dict[tuple[int, str], tuple[CertificateRow, OcopProduct]] = {}
-        regrouped: list[OcopProduct] = []
+        regrouped: dict[int, OcopProduct] = {}
         rekeyed: dict[int, OcopProduct] = {}
+        producer_search: dict[int, str] = {}
         for row in rows:
             producer = producers[row.producer_key]
             product_key = (producer.pk, row.product_key)
             group = self.group_by_code[row.group_code]
             ocop = existing.get(product_key)
-            search = search_key(row.product, producer)
+            if producer.pk not in producer_search:
+                producer_search[producer.pk] = producer_search_key(producer)
+            search = f"{key(row.product)} | {producer_search[producer.pk]}"
             if ocop is None and product_key not in new:
                 new[product_key] = (
                     row,
@@ -655,7 +658,7 @@ class _Writer:
             elif ocop is not None:
                 if ocop.group_id != group.id:
                     ocop.group = group
-                    regrouped.append(ocop)
+                    regrouped[ocop.pk] = ocop
                     changed.add(row.number)
                 if ocop.search_key != search:
                     ocop.search_key = search
@@ -689,16 +692,17 @@ class _Writer:
         if rekeyed:
             OcopProduct.objects.bulk_update(rekeyed.values(), ["search_key"])
         if regrouped:
-            OcopProduct.objects.bulk_update(regrouped, ["group"])
+            regrouped_products = list(regrouped.values())
+            OcopProduct.objects.bulk_update(regrouped_products, ["group"])
             ProductCategory.objects.filter(
-                product_id__in=[o.product_id for o in regrouped]
+                product_id__in=[o.product_id for o in regrouped_products]
             ).delete()
             ProductCategory.objects.bulk_create(
                 [
                     ProductCategory(
                         product_id=o.product_id, category=self.category_by_group[o.group_id]
                     )
-                    for o in regrouped
+                    for o in regrouped_products
                 ]
             )
         self._stock(rows, producers, existing, changed)
@@ -936,8 +940,12 @@ def _bulk_update_column(objs: list[models.Model], field_name: str) -> None:
 def search_key(product_name: str, producer: Producer) -> str:
     """What storefront search matches for a product: its name, its producer's, its places
     (2024 and current) and craft village, folded ("Bánh đa" -> "banh da")."""
+    return f"{key(product_name)} | {producer_search_key(producer)}"
+
+
+def producer_search_key(producer: Producer) -> str:
+    """The producer's part of ``search_key``: its name, craft village and places, folded."""
     parts = (
-        product_name,
         producer.name,
         producer.craft_village,
         producer.legacy_commune,

@@ -1,0 +1,1 @@
+"""The OCOP GraphQL API at ``/graphql/``: the public catalogue and the department report."""
