@@ -136,3 +136,12 @@ def test_private_media_is_not_served_publicly(client, settings, tmp_path):
     assert client.get("/media/ocop/evidence/file.txt").status_code == 404
     assert client.get("/media/ocop/imports/file.txt").status_code == 404
     assert client.get("/media//ocop/imports/file.txt").status_code == 404
+
+
+@pytest.mark.django_db
+def test_vietnamese_first_even_for_an_english_browser(client):
+    page = client.get("/catalogue/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="vi"' in page.content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/catalogue/"})
+    page = client.get("/catalogue/", HTTP_ACCEPT_LANGUAGE="vi")
+    assert '<html lang="en"' in page.content.decode()
