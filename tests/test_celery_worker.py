@@ -33,9 +33,9 @@ from plugins.ocop.models import Certificate, ImportRun, OcopProduct
 from plugins.ocop.roles import DEPARTMENT_STAFF, ensure_roles
 from plugins.ocop.tasks import import_certificates_task
 
-# The worker needs committed data, hence a transactional test; serialized_rollback reloads
-# what migrations put in the database (the six product groups) after an earlier flush.
-pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# The worker needs committed data, hence a transactional test. Reference data (product groups,
+# channels, roles) is recreated after each flush by the post_migrate hook.
+pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 #: DB 15 keeps these runs away from a development broker on DB 0 when nothing is configured.
 BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/15"
