@@ -28,7 +28,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.generic import ListView, TemplateView, View
 
 from ..groups import GROUPS
@@ -416,11 +416,11 @@ class ChannelListView(PermissionPage, TemplateView):
 
 #: The report's breakdowns, in page order, and their titles.
 BREAKDOWNS = {
-    "by_district": _lazy("By district (2024)"),
-    "by_commune": _lazy("By commune / ward (current)"),
-    "by_group": _lazy("By product group"),
-    "by_producer_type": _lazy("By producer type"),
-    "by_stars": _lazy("By highest star rank"),
+    "by_district": gettext_lazy("By district (2024)"),
+    "by_commune": gettext_lazy("By commune / ward (current)"),
+    "by_group": gettext_lazy("By product group"),
+    "by_producer_type": gettext_lazy("By producer type"),
+    "by_stars": gettext_lazy("By highest star rank"),
 }
 #: Value of the producer list's ``key`` parameter for a breakdown row whose unit is unknown.
 UNKNOWN_KEY = "none"
