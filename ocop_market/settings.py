@@ -289,6 +289,13 @@ OSCAR_INITIAL_ORDER_STATUS = _order_statuses.INITIAL_ORDER_STATUS
 OSCAR_ORDER_STATUS_PIPELINE = _order_statuses.ORDER_STATUS_PIPELINE
 
 HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
+# A real index for Oscar's stock (haystack) catalogue, for bench/storefront_load.py only: a
+# Whoosh index in this folder (pip package Whoosh, optional group "bench"), built with
+# ``manage.py rebuild_index``. The simple engine above has no index: the stock page lists nothing.
+if _whoosh_path := env("OCOP_HAYSTACK_WHOOSH_PATH", default=""):
+    HAYSTACK_CONNECTIONS = {
+        "default": {"ENGINE": "haystack.backends.whoosh_backend.WhooshEngine", "PATH": _whoosh_path}
+    }
 
 # The GraphQL API at /graphql/ (public catalogue, department report).
 GRAPHENE = {"SCHEMA": "plugins.ocop.graphql.schema.schema"}

@@ -5,13 +5,16 @@
 revenue as whole VND (int), shares as floats 0–1 rounded to four places. Who counts and who is
 active comes from ``participation`` and nowhere else.
 
-Every figure is aggregated in the database (``values``/``annotate`` with ``Count``, ``Sum`` and
-``Exists``), so the report costs a fixed number of SQL queries whatever the data size: 20 (19
-when nothing was sold in the sales window, as there are then no product names to look up);
-``tests/test_channel_report.py`` pins it. Where one grouped query serves several sections, its
-rows are summed in Python: the population is grouped once by (2024 district, current commune,
-type, highest stars) and the headline and four breakdowns are its sums; sales per producer are
-summed by commune.
+The report costs a fixed number of SQL queries whatever the data size: 17, one fewer for each
+list with nothing to look up (nobody on the call list, nothing sold in the sales window, every
+past trend month from a snapshot); ``tests/test_channel_report.py`` pins it. The participation
+rule is evaluated once for ``as_of``: one query reads the population with each producer's
+``active_modern`` flag, and the headline, the five breakdowns, the trend's last point and the
+call list are all computed from it and from the population's certificates (a second query),
+instead of each asking the database to evaluate the rule again. Sales are grouped in the
+database from the monthly roll-up ``ChannelSalesMonth`` (``channels.sales``), a few rows per
+producer, channel and month instead of every activity event; one grouping by (producer,
+product) gives the producer, commune and product figures.
 
 Sections
 --------
@@ -50,12 +53,13 @@ Sections
   A range target is met at its lower bound. Targets are the province's: filters do not apply.
 * ``expiring_certificates``: valid 3★+ certificates whose last valid day is within 90 days
   after ``as_of``.
-* ``sales``: orders, revenue and activity rows from ``ChannelActivity`` (all channels, modern
-  or not) for the ``sales_months`` months ending at ``as_of``: ``by_month``, then rows by
-  channel, product group, 2024 district and star rank (the stars of the product's current
-  certificate; activity without a product has key null), each with every month; rows by
-  current commune and by producer with totals for the period only (there are thousands of
-  them at national scale); the top 10 products and producers by revenue.
+* ``sales``: orders, revenue and activity rows of ``ChannelActivity`` (all channels, modern
+  or not), read from its monthly roll-up, for the ``sales_months`` months ending at ``as_of``:
+  ``by_month``, then rows by channel, product group, 2024 district and star rank (the stars of
+  the product's current certificate; activity without a product has key null), each with
+  every month; rows by current commune and by producer with totals for the period only
+  (there are thousands of them at national scale); the top 10 products and producers by
+  revenue.
 
 Filters (``district_code`` = 2024 district code, ``group_code`` = 1–6, ``producer_type``)
 narrow the population (and so the breakdowns, trend, call list and ``by_stars``, which then
@@ -67,17 +71,20 @@ the trend take the matching breakdown row of the snapshot; with several, every m
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import heapq
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import (
     Count,
+    DateField,
     Exists,
     F,
-    Max,
     Min,
     OuterRef,
     Q,
@@ -86,7 +93,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, Lower, Trim, TruncMonth
+from django.db.models.functions import Cast, Coalesce, Lower, Trim, TruncMonth
 
 from ..groups import GROUPS
 from ..models import (
@@ -95,6 +102,7 @@ from ..models import (
     Certificate,
     Channel,
     ChannelActivity,
+    ChannelSalesMonth,
     OcopProduct,
     Presence,
     Producer,
@@ -192,7 +200,8 @@ class Filters:
             queryset = queryset.filter(product__group__code=self.group_code)
         return queryset
 
-    def activities(self, queryset: QuerySet[ChannelActivity]) -> QuerySet[ChannelActivity]:
+    def activities(self, queryset: QuerySet) -> QuerySet:
+        """Activity events, or their monthly roll-up, narrowed by the filters."""
         if self.district_code:
             queryset = queryset.filter(producer__legacy_district_code=self.district_code)
         if self.producer_type:
@@ -234,10 +243,6 @@ def _row(key: object, name: str, total: int, active: int, **extra: object) -> di
     }
 
 
-def _money(value: Decimal | int | None) -> int:
-    return int(value or 0)
-
-
 def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
 
@@ -259,12 +264,32 @@ def build_channel_report(
     if sales_months < 1:
         raise ValueError("sales_months must be at least 1")
     filters = Filters(district_code, group_code, producer_type)
-    active = Q(participation.active_modern_condition(as_of, window_days))
-    population = filters.producers(participation.population(as_of), as_of)
+    with _collector_paused():
+        return _build(as_of, window_days, filters, sales_months)
 
-    counts = _population_counts(population, active, as_of, filters)
-    total = sum(c["total"] for c in counts)
-    active_count = sum(c["active"] for c in counts)
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a report is built: the report allocates
+    a few hundred thousand dicts and lists (none in a cycle), and the collector's repeated
+    passes over them cost a tenth of the report's time at national scale."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _build(as_of: dt.date, window_days: int, filters: Filters, sales_months: int) -> dict:
+    population = filters.producers(participation.population(as_of), as_of)
+    producers = _population(population, as_of, window_days)
+    certificates = _certified(population, as_of, filters)
+    counts = _population_counts(producers, certificates, filters)
+    total = len(producers)
+    active_count = sum(p["active_modern"] for p in producers)
     share = participation.share(active_count, total)
     return {
         "as_of": as_of.isoformat(),
@@ -276,113 +301,119 @@ def build_channel_report(
         "share_active_modern": float(share),
         "target_share": float(participation.TARGET_SHARE),
         "meets_target": total > 0 and share >= participation.TARGET_SHARE,
-        "by_district": _by_unit(counts, "district"),
-        "by_commune": _by_unit(counts, "commune"),
-        "by_group": _by_group(population, active, as_of),
-        "by_producer_type": _by_fixed(counts, "type", PRODUCER_TYPE_NAMES),
-        "by_stars": _by_fixed(counts, "stars", {s: f"{s} sao" for s in CERTIFIED_STARS}),
-        "trend": _trend(as_of, window_days, filters),
-        "not_active": _not_active(population, active, as_of),
+        "by_district": _by_unit(counts["district"]),
+        "by_commune": _by_unit(counts["commune"]),
+        "by_group": _by_group(producers, certificates),
+        "by_producer_type": _by_fixed(counts["type"], PRODUCER_TYPE_NAMES),
+        "by_stars": _by_fixed(counts["stars"], {s: f"{s} sao" for s in CERTIFIED_STARS}),
+        "trend": _trend(as_of, window_days, filters, (total, active_count)),
+        "not_active": _not_active(producers, certificates, as_of),
         "targets": _targets(as_of),
         "expiring_certificates": _expiring(as_of, filters),
         "sales": _sales(as_of, sales_months, filters),
     }
 
 
+def _population(population: QuerySet[Producer], as_of: dt.date, window_days: int) -> list[dict]:
+    """Every producer of the population with its contacts and ``active_modern``, in call-list
+    order: the one query that evaluates the participation rule for ``as_of``; the headline,
+    the breakdowns, the trend's last point and the call list are all read from it."""
+    return list(
+        participation.with_participation(population, as_of, window_days)
+        .values(
+            "id",
+            "name",
+            "type",
+            "address",
+            "legacy_district_code",
+            "legacy_district",
+            "legacy_province",
+            "commune_code",
+            "commune",
+            "province",
+            "phone",
+            "email",
+            "active_modern",
+        )
+        .order_by("legacy_district_code", "commune_code", "name", "id")
+    )
+
+
+def _certified(population: QuerySet[Producer], as_of: dt.date, filters: Filters) -> list[dict]:
+    """The population's valid 3★+ certificates, best first: the producers' highest stars,
+    their groups and the call list's products."""
+    certificates = Certificate.objects.certified_on(as_of)
+    if filters.applied:
+        # Unfiltered, the population is exactly the holders of these certificates.
+        certificates = certificates.filter(product__producer__in=population.values("pk"))
+    return list(
+        certificates.values(
+            "product__producer_id", "product__name", "product__group__code", "stars", "valid_until"
+        ).order_by("-stars", "product__name", "pk")
+    )
+
+
 def _population_counts(
-    population: QuerySet[Producer], active: Q, as_of: dt.date, filters: Filters
-) -> list[dict]:
-    """Producers counted and active per (2024 district, current commune, type, highest stars):
-    one grouped query from which the headline and four breakdowns are summed."""
-    highest = (
-        filters.certificates(Certificate.objects.certified_on(as_of))
-        .filter(product__producer=OuterRef("pk"))
-        .order_by("-stars")
-        .values("stars")[:1]
-    )
-    rows = (
-        population.annotate(top_stars=Subquery(highest))
-        .values("legacy_district_code", "commune_code", "type", "top_stars")
-        .annotate(
-            district_name=Max("legacy_district"),
-            district_province=Max("legacy_province"),
-            commune_name=Max("commune"),
-            commune_province=Max("province"),
-            total=Count("pk"),
-            active=Count("pk", filter=active),
-        )
-        .order_by()
-    )
-    return [
-        {
-            "district": (
-                r["legacy_district_code"] or None,
-                r["district_name"],
-                r["district_province"],
-            ),
-            "commune": (r["commune_code"] or None, r["commune_name"], r["commune_province"]),
-            "type": r["type"],
-            "stars": r["top_stars"],
-            "total": r["total"],
-            "active": r["active"],
-        }
-        for r in rows
-    ]
+    producers: list[dict], certificates: list[dict], filters: Filters
+) -> dict[str, dict]:
+    """Producers counted and active per 2024 district, current commune, type and highest
+    stars, summed in one pass (the four breakdowns). With a group filter the highest stars
+    are those of the group's certificates. A unit's name is the greatest its producers give
+    (they give the same but for typos)."""
+    highest: dict[int, int] = {}
+    for cert in certificates:  # best first, so a producer's first is its highest
+        if filters.group_code in (None, cert["product__group__code"]):
+            highest.setdefault(cert["product__producer_id"], cert["stars"])
+    counts: dict[str, dict] = {"district": {}, "commune": {}, "type": {}, "stars": {}}
+    districts, communes, types, stars = counts.values()
+    for p in producers:
+        active = p["active_modern"]
+        for units, code, names in (
+            (districts, p["legacy_district_code"], (p["legacy_district"], p["legacy_province"])),
+            (communes, p["commune_code"], (p["commune"], p["province"])),
+        ):
+            unit = units.get(code or None)
+            if unit is None:
+                unit = units[code or None] = [names, 0, 0]
+            elif names > unit[0]:
+                unit[0] = names
+            unit[1] += 1
+            unit[2] += active
+        for totals, key in ((types, p["type"]), (stars, highest.get(p["id"]))):
+            total = totals.setdefault(key, [0, 0])
+            total[0] += 1
+            total[1] += active
+    return counts
 
 
-def _by_unit(counts: list[dict], unit: str) -> list[dict]:
+def _by_unit(units: dict[str | None, list]) -> list[dict]:
     """Rows per administrative unit, by code; producers whose unit is unknown come last."""
-    units: dict[str | None, dict] = {}
-    for c in counts:
-        code, name, province = c[unit]
-        row = units.setdefault(
-            code, {"name": name or UNKNOWN, "province": province or "", "total": 0, "active": 0}
-        )
-        row["total"] += c["total"]
-        row["active"] += c["active"]
     ordered = sorted(units, key=lambda code: (code is None, code or ""))
     return [
         _row(
             code,
-            units[code]["name"],
-            units[code]["total"],
-            units[code]["active"],
-            province=units[code]["province"],
+            units[code][0][0] or UNKNOWN,
+            units[code][1],
+            units[code][2],
+            province=units[code][0][1] or "",
         )
         for code in ordered
     ]
 
 
-def _by_fixed(counts: list[dict], field: str, names: dict) -> list[dict]:
+def _by_fixed(totals: dict[object, list[int]], names: dict) -> list[dict]:
     """Rows for every value of a fixed list (producer types, star ranks), zeros included."""
-    totals = defaultdict(lambda: [0, 0])
-    for c in counts:
-        totals[c[field]][0] += c["total"]
-        totals[c[field]][1] += c["active"]
-    return [_row(key, name, *totals[key]) for key, name in names.items()]
+    return [_row(key, name, *totals.get(key, (0, 0))) for key, name in names.items()]
 
 
-def _by_group(population: QuerySet[Producer], active: Q, as_of: dt.date) -> list[dict]:
+def _by_group(producers: list[dict], certificates: list[dict]) -> list[dict]:
     """A producer counts in each group where it holds a valid 3★+ certificate."""
-    counts = {
-        r["product__group__code"]: r
-        for r in Certificate.objects.certified_on(as_of)
-        .filter(product__producer__in=population.values("pk"))
-        .values("product__group__code")
-        .annotate(
-            total=Count("product__producer", distinct=True),
-            active=Count(
-                "product__producer",
-                distinct=True,
-                filter=Q(product__producer__in=population.filter(active).values("pk")),
-            ),
-        )
-        .order_by()
-    }
+    active = {p["id"]: p["active_modern"] for p in producers}
+    members: dict[int, set[int]] = defaultdict(set)
+    for cert in certificates:
+        members[cert["product__group__code"]].add(cert["product__producer_id"])
     return [
-        _row(
-            code, name, counts.get(code, {}).get("total", 0), counts.get(code, {}).get("active", 0)
-        )
+        _row(code, name, len(members[code]), sum(active[p] for p in members[code]))
         for code, name in GROUP_NAMES.items()
     ]
 
@@ -397,33 +428,43 @@ _SNAPSHOT_BREAKDOWN = {
 }
 
 
-def _trend(as_of: dt.date, window_days: int, filters: Filters) -> list[dict]:
+def _trend(
+    as_of: dt.date, window_days: int, filters: Filters, current: tuple[int, int]
+) -> list[dict]:
+    """``current`` is the headline's (total, active): the last point, as of ``as_of`` itself."""
     months = months_ending(as_of, TREND_MONTHS)
     days = {m: min(month_end(m), as_of) for m in months}
     frozen = _snapshot_points(months[:-1], window_days, filters)
-    live = [m for m in months if m not in frozen]
+    live = [m for m in months[:-1] if m not in frozen]
     aggregates = {}
     for index, month in enumerate(live):
         day = days[month]
-        counted = Q(participation.certified_condition(day))
+        # An uncorrelated IN: the month's population is hashed once, not probed per producer
+        # for the total and again for the active count.
+        counted = Q(pk__in=participation.population(day).values("pk"))
         if filters.group_code is not None:
             counted &= Q(filters.group_condition(day))
         aggregates[f"total_{index}"] = Count("pk", filter=counted)
         aggregates[f"active_{index}"] = Count(
             "pk", filter=counted & Q(participation.active_modern_condition(day, window_days))
         )
-    # The group filter is dated, so it is part of each month's condition above instead.
-    scope = Filters(filters.district_code, None, filters.producer_type).producers(
-        Producer.objects.all(), as_of
-    )
-    counts = scope.aggregate(**aggregates)
+    counts = {}
+    if aggregates:
+        # The group filter is dated, so it is part of each month's condition above instead.
+        scope = Filters(filters.district_code, None, filters.producer_type).producers(
+            Producer.objects.all(), as_of
+        )
+        counts = scope.aggregate(**aggregates)
     points = []
     for month in months:
         if month in frozen:
             points.append(frozen[month])
             continue
-        index = live.index(month)
-        total, active = counts[f"total_{index}"], counts[f"active_{index}"]
+        if month in live:
+            index = live.index(month)
+            total, active = counts[f"total_{index}"], counts[f"active_{index}"]
+        else:
+            total, active = current
         points.append(
             {
                 "month": f"{month:%Y-%m}",
@@ -474,34 +515,13 @@ def _snapshot_points(
 # Call list ------------------------------------------------------------------------------------
 
 
-def _not_active(population: QuerySet[Producer], active: Q, as_of: dt.date) -> list[dict]:
-    """The call list. Products and presences are read for the whole population and matched
-    here: filtering them by "not active" would evaluate the participation rule twice more."""
-    producers = list(
-        population.exclude(active)
-        .values(
-            "id",
-            "name",
-            "type",
-            "address",
-            "legacy_district_code",
-            "legacy_district",
-            "commune_code",
-            "commune",
-            "phone",
-            "email",
-        )
-        .order_by("legacy_district_code", "commune_code", "name", "id")
-    )
-    wanted = {p["id"] for p in producers}
-    counted = population.values("pk")
+def _not_active(producers: list[dict], certificates: list[dict], as_of: dt.date) -> list[dict]:
+    """The call list: the population's producers not active, with their valid 3★+ products
+    and their modern-channel presences (read for these producers only)."""
+    callees = [p for p in producers if not p["active_modern"]]
+    wanted = {p["id"] for p in callees}
     products = defaultdict(list)
-    for cert in (
-        Certificate.objects.certified_on(as_of)
-        .filter(product__producer__in=counted)
-        .values("product__producer_id", "product__name", "stars", "valid_until")
-        .order_by("-stars", "product__name", "pk")
-    ):
+    for cert in certificates:
         if cert["product__producer_id"] in wanted:
             products[cert["product__producer_id"]].append(
                 {
@@ -515,19 +535,18 @@ def _not_active(population: QuerySet[Producer], active: Q, as_of: dt.date) -> li
     ).order_by("-date")
     presences = defaultdict(list)
     for presence in (
-        Presence.objects.filter(producer__in=counted, channel__is_modern=True)
+        Presence.objects.filter(producer_id__in=wanted, channel__is_modern=True)
         .annotate(last_activity=Subquery(last_activity.values("date")[:1]))
         .values("producer_id", "channel__name", "verification", "last_activity")
         .order_by("channel__name")
     ):
-        if presence["producer_id"] in wanted:
-            presences[presence["producer_id"]].append(
-                {
-                    "channel": presence["channel__name"],
-                    "verification": presence["verification"],
-                    "last_activity": _iso(presence["last_activity"]),
-                }
-            )
+        presences[presence["producer_id"]].append(
+            {
+                "channel": presence["channel__name"],
+                "verification": presence["verification"],
+                "last_activity": _iso(presence["last_activity"]),
+            }
+        )
     return [
         {
             "id": p["id"],
@@ -545,7 +564,7 @@ def _not_active(population: QuerySet[Producer], active: Q, as_of: dt.date) -> li
             "channels": [c["channel"] for c in presences[p["id"]]],
             "presences": presences[p["id"]],
         }
-        for p in producers
+        for p in callees
     ]
 
 
@@ -678,40 +697,53 @@ def _expiring(as_of: dt.date, filters: Filters) -> list[dict]:
 # Sales ----------------------------------------------------------------------------------------
 
 _MEASURES = ("orders", "revenue", "activities")
-_SUMS = {
-    "orders": Coalesce(Sum("orders"), Value(0)),
-    "revenue": Coalesce(Sum("revenue"), Value(Decimal(0))),
-    "activities": Count("pk"),
+#: Sums over the monthly roll-up.
+_SUMS = {measure: Sum(measure) for measure in _MEASURES}
+#: Sums over activity events, negated: the events after ``as_of`` in its own month, which the
+#: roll-up's last month holds and the report must not count.
+_LATE = {
+    "orders": Value(0) - Coalesce(Sum("orders"), Value(0)),
+    "revenue": Value(Decimal(0)) - Coalesce(Sum("revenue"), Value(Decimal(0))),
+    "activities": Value(0) - Count("pk"),
 }
 
 
 def _sales(as_of: dt.date, sales_months: int, filters: Filters) -> dict:
     """Sales grouped in the database by ids and codes only: (month, channel, group, stars),
-    (month, 2024 district), producer totals (also summed by commune) and the top products.
-    Names come from three small queries afterwards: carrying them through the grouping of
-    hundreds of thousands of activity rows costs more than the grouping itself."""
+    (month, 2024 district) and (producer, product), the last summed here per producer, per
+    commune and per product. They are read from the monthly roll-up (``ChannelSalesMonth``),
+    each grouping in one query together with the same grouping of the events dated after
+    ``as_of`` in its month, negated (usually none: only a report on a past day has them).
+    Names come from three small queries afterwards: carrying them through the grouping costs
+    more than the grouping itself."""
     months = months_ending(as_of, sales_months)
     labels = [f"{m:%Y-%m}" for m in months]
-    activities = filters.activities(
-        ChannelActivity.objects.filter(date__gte=months[0], date__lte=as_of)
+    rollup = filters.activities(
+        ChannelSalesMonth.objects.filter(month__gte=months[0], month__lte=months[-1])
     )
-    monthly = activities.annotate(month=TruncMonth("date"))
-    mix = list(
-        monthly.values(
-            "month", "channel_id", "product__group__code", "product__current_certificate__stars"
-        )
-        .annotate(**_SUMS)
-        .order_by()
+    late = filters.activities(
+        ChannelActivity.objects.filter(date__gt=as_of, date__lte=month_end(as_of))
+    ).annotate(month=Cast(TruncMonth("date"), DateField()))
+
+    def grouped(*fields: str) -> list[dict]:
+        sums = rollup.values(*fields).annotate(**_SUMS).order_by()
+        late_sums = late.values(*fields).annotate(**_LATE).order_by()
+        return _net(sums.union(late_sums, all=True), fields)
+
+    mix = grouped(
+        "month", "channel_id", "product__group__code", "product__current_certificate__stars"
     )
-    districts = list(
-        monthly.values("month", "producer__legacy_district_code").annotate(**_SUMS).order_by()
-    )
-    producers = list(activities.values("producer_id").annotate(**_SUMS).order_by())
-    top_products = list(
-        activities.exclude(product=None)
-        .values("product_id")
-        .annotate(**_SUMS)
-        .order_by("-revenue", "-orders", "product_id")[:TOP_N]
+    districts = grouped("month", "producer__legacy_district_code")
+    pairs = grouped("producer_id", "product_id")
+    producers = _totals(pairs, lambda r: r["producer_id"], lambda r: {})
+    top_products = heapq.nsmallest(
+        TOP_N,
+        _summed(
+            (r for r in pairs if r["product_id"] is not None),
+            lambda r: r["product_id"],
+            lambda r: {},
+        ),
+        key=lambda r: (-r["revenue"], -r["orders"], r["key"]),
     )
     channels = {c["id"]: c for c in Channel.objects.values("id", "slug", "name", "is_modern")}
     scope = Filters(filters.district_code, None, filters.producer_type)
@@ -730,7 +762,7 @@ def _sales(as_of: dt.date, sales_months: int, filters: Filters) -> dict:
     }
     product_names = {
         p["id"]: p
-        for p in OcopProduct.objects.filter(pk__in=[r["product_id"] for r in top_products]).values(
+        for p in OcopProduct.objects.filter(pk__in=[r["key"] for r in top_products]).values(
             "id", "name", "producer__name"
         )
     }
@@ -741,19 +773,22 @@ def _sales(as_of: dt.date, sales_months: int, filters: Filters) -> dict:
 
     by_month = {label: dict.fromkeys(_MEASURES, 0) for label in labels}
     for r in mix:
-        point = by_month[f"{r['month']:%Y-%m}"]
-        point["orders"] += int(r["orders"])
-        point["revenue"] += _money(r["revenue"])
+        point = by_month[r["label"]]
+        point["orders"] += r["orders"]
+        point["revenue"] += r["revenue"]
         point["activities"] += r["activities"]
-    by_producer = _totals(
-        producers,
-        lambda r: r["producer_id"],
-        lambda r: {
-            "name": places[r["producer_id"]]["name"],
-            "district": places[r["producer_id"]]["legacy_district"],
-            "commune": places[r["producer_id"]]["commune"],
-        },
-    )
+    by_producer = [
+        {
+            "key": r["key"],
+            "name": places[r["key"]]["name"],
+            "district": places[r["key"]]["legacy_district"],
+            "commune": places[r["key"]]["commune"],
+            "orders": r["orders"],
+            "revenue": r["revenue"],
+            "activities": r["activities"],
+        }
+        for r in producers
+    ]
     return {
         "months": labels,
         "start": months[0].isoformat(),
@@ -783,10 +818,8 @@ def _sales(as_of: dt.date, sales_months: int, filters: Filters) -> dict:
         ),
         "by_commune": _totals(
             producers,
-            lambda r: places[r["producer_id"]]["commune_code"] or None,
-            lambda r: _place(
-                (places[r["producer_id"]]["commune"], places[r["producer_id"]]["province"])
-            ),
+            lambda r: places[r["key"]]["commune_code"] or None,
+            lambda r: _place((places[r["key"]]["commune"], places[r["key"]]["province"])),
         ),
         "by_stars": sorted(
             _monthly(
@@ -801,11 +834,11 @@ def _sales(as_of: dt.date, sales_months: int, filters: Filters) -> dict:
         "top_products": [
             {
                 "rank": rank,
-                "key": r["product_id"],
-                "name": product_names[r["product_id"]]["name"],
-                "producer": product_names[r["product_id"]]["producer__name"],
-                "orders": int(r["orders"]),
-                "revenue": _money(r["revenue"]),
+                "key": r["key"],
+                "name": product_names[r["key"]]["name"],
+                "producer": product_names[r["key"]]["producer__name"],
+                "orders": r["orders"],
+                "revenue": r["revenue"],
                 "activities": r["activities"],
             }
             for rank, r in enumerate(top_products, start=1)
@@ -814,6 +847,30 @@ def _sales(as_of: dt.date, sales_months: int, filters: Filters) -> dict:
             {"rank": rank, **row} for rank, row in enumerate(by_producer[:TOP_N], start=1)
         ],
     }
+
+
+def _net(rows: Iterable[dict], fields: tuple[str, ...]) -> list[dict]:
+    """Roll-up rows and negated late rows summed per ``fields``, figures as ints and months
+    labelled; a group left without events is dropped, as grouping the events would not have
+    it."""
+    rows = list(rows)
+    labels: dict[dt.date, str] = {}
+    for r in rows:
+        r["orders"], r["revenue"] = int(r["orders"]), int(r["revenue"])
+        if "month" in r:
+            month = r["month"]
+            r["label"] = labels.get(month) or labels.setdefault(month, f"{month:%Y-%m}")
+    if all(r["activities"] > 0 for r in rows):
+        return rows  # no late events: each group is one row of the roll-up
+    sums: dict[tuple, dict] = {}
+    for r in rows:
+        key = tuple(r[f] for f in fields)
+        if key not in sums:
+            sums[key] = r
+            continue
+        for measure in _MEASURES:
+            sums[key][measure] += r[measure]
+    return [r for r in sums.values() if r["activities"]]
 
 
 def _place(names: tuple[str, str] | None) -> dict:
@@ -831,16 +888,22 @@ def _by_revenue(row: dict) -> tuple:
 
 def _totals(rows: Iterable[dict], key, describe) -> list[dict]:
     """Grouped rows summed per ``key(row)``, biggest revenue first."""
+    return sorted(_summed(rows, key, describe), key=_by_revenue)
+
+
+def _summed(rows: Iterable[dict], key, describe) -> Iterable[dict]:
+    """Grouped rows summed per ``key(row)``, each ``{key, **describe(row), orders, revenue,
+    activities}``."""
     result: dict[object, dict] = {}
     for r in rows:
         k = key(r)
         row = result.get(k)
         if row is None:
             row = result[k] = {"key": k, **describe(r), **dict.fromkeys(_MEASURES, 0)}
-        row["orders"] += int(r["orders"])
-        row["revenue"] += _money(r["revenue"])
+        row["orders"] += r["orders"]
+        row["revenue"] += r["revenue"]
         row["activities"] += r["activities"]
-    return sorted(result.values(), key=_by_revenue)
+    return result.values()
 
 
 def _monthly(rows: Iterable[dict], labels: list[str], key, describe) -> list[dict]:
@@ -857,11 +920,14 @@ def _monthly(rows: Iterable[dict], labels: list[str], key, describe) -> list[dic
                 **dict.fromkeys(_MEASURES, 0),
                 "months": {label: dict.fromkeys(_MEASURES, 0) for label in labels},
             }
-        point = row["months"][f"{r['month']:%Y-%m}"]
-        figures = (int(r["orders"]), _money(r["revenue"]), r["activities"])
-        for measure, value in zip(_MEASURES, figures, strict=True):
-            point[measure] += value
-            row[measure] += value
+        point = row["months"][r["label"]]
+        orders, revenue, activities = r["orders"], r["revenue"], r["activities"]
+        point["orders"] += orders
+        point["revenue"] += revenue
+        point["activities"] += activities
+        row["orders"] += orders
+        row["revenue"] += revenue
+        row["activities"] += activities
     for row in result.values():
         row["months"] = [{"month": label, **row["months"][label]} for label in labels]
     return sorted(result.values(), key=_by_revenue)

@@ -22,6 +22,7 @@ from ..models import (
     Producer,
     Verification,
 )
+from .sales import refresh_sales_months, sales_key
 
 _EVIDENCE_FIELDS = ("listing_url", "contract_number", "evidence_file", "note")
 
@@ -144,6 +145,7 @@ def record_activity(
 
     Returns the event and whether it was created or changed. Activity from orders here, sales
     reports and connected stores also makes the producer's presence on the channel verified.
+    The monthly sales roll-up follows in the same transaction.
     """
     presence_source = {
         ActivitySource.ORDER: PresenceSource.ORDERS,
@@ -164,6 +166,7 @@ def record_activity(
         activity, created = ChannelActivity.objects.get_or_create(
             source=source, reference=reference, defaults={**values, "recorded_by": _user(user)}
         )
+        touched = {sales_key(activity.producer_id, activity.channel_id, activity.date)}
         changed = created
         if not created:
             diff = {k: v for k, v in values.items() if getattr(activity, k) != v}
@@ -171,7 +174,10 @@ def record_activity(
                 for name, value in diff.items():
                     setattr(activity, name, value)
                 activity.save()
+                touched.add(sales_key(activity.producer_id, activity.channel_id, activity.date))
                 changed = True
+        if changed:
+            refresh_sales_months(touched)
         record_presence(
             producer, channel, source=presence_source, user=user, listing_url=evidence_url
         )

@@ -13,7 +13,8 @@ Producers and channels must already be known: producers come from the certificat
 channels from the channel registry. An unknown one is a row error that names it.
 
 Rows are written in batches with a fixed number of queries per batch (producers, products,
-existing activities and presences are preloaded; activities are bulk-written). Presences go
+existing activities and presences are preloaded; activities are bulk-written and the months
+they fall in are recomputed in the monthly sales roll-up, ``channels.sales``). Presences go
 through ``record_presence`` so their verification and audit rules live in one place; it is
 called only for a producer/channel pair whose presence would change (new, not yet verified,
 or new evidence), so a re-import costs no per-row queries.
@@ -38,6 +39,7 @@ from django.utils import timezone
 
 from .. import parsing
 from ..channels.registry import channel_key
+from ..channels.sales import refresh_sales_months, sales_key
 from ..channels.services import record_presence
 from ..error_codes import ImportErrorCode
 from ..models import (
@@ -657,6 +659,7 @@ class _Writer:
                     "updated_at",
                 ],
             )
+        refresh_sales_months(sales_key(a.producer_id, a.channel_id, a.date) for a in new + dirty)
         return done
 
     def _conflict(self, row: SalesRow, first_row: int) -> None:

@@ -5,7 +5,9 @@ composed from word lists by a fixed-seed ``random.Random``, so the same call bui
 catalogue. It is written the way the certificate import writes (partners, producers, Oscar
 products and their categories, OCOP products, stock records, certificates, then each product's
 current certificate), with ``bulk_create``, so 10,000 products take a few seconds. Oscar product
-attributes are not written: the storefront reads certificates, not attributes.
+attributes are not written: the storefront reads certificates, not attributes, and Oscar's search
+index (``ProductIndex``, indexed by the benchmark for Oscar's stock catalogue) reads the product
+class, categories, stock record and public flag, which are all written.
 
 Relative to ``today`` the catalogue holds every state a shopper can meet: most products are
 certified (3★ to 5★, some within 90 days of expiry), about one in ten has an expired

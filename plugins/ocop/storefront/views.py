@@ -24,6 +24,7 @@ from oscar.apps.search.views.catalogue import CatalogueView as OscarCatalogueVie
 from ..models import OcopProduct, local_today
 from .catalogue_forms import CatalogueFilterForm
 from .listing import (
+    DEFAULT_PER_PAGE,
     Certification,
     cache_seconds,
     catalogue_version,
@@ -226,8 +227,12 @@ class ProductDetailView(OscarProductDetailView):
 
 
 class StockCatalogueView(OscarCatalogueView):
-    """Oscar's own catalogue page, unchanged, for side-by-side measurement
-    (``bench/storefront_load.py``). Exists only when ``OCOP_EXPOSE_STOCK_CATALOGUE`` is on."""
+    """Oscar's own catalogue page, for side-by-side measurement (``bench/storefront_load.py``).
+    Exists only when ``OCOP_EXPOSE_STOCK_CATALOGUE`` is on. It lists what the haystack index
+    holds (the bench builds a Whoosh one), 12 products a page like ours (Oscar's default is
+    ``OSCAR_PRODUCTS_PER_PAGE``, 20), so both pages show the same number of products."""
+
+    paginate_by = DEFAULT_PER_PAGE
 
     def dispatch(self, request, *args, **kwargs):
         if not getattr(settings, "OCOP_EXPOSE_STOCK_CATALOGUE", False):
