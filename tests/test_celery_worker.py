@@ -125,6 +125,16 @@ class Worker:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def wait_for_line(self, text: str, timeout: float = 10.0) -> bool:
+        """Whether ``text`` shows up in the worker's log within ``timeout`` seconds (the result
+        can reach Redis before the worker has written its own log line)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.log():
+                return True
+            time.sleep(0.1)
+        return text in self.log()
+
     def wait_until_ready(self) -> None:
         deadline = time.monotonic() + WORKER_START_TIMEOUT
         while time.monotonic() < deadline:
@@ -245,7 +255,9 @@ def test_the_worker_imports_the_sample_list(worker, sample_xlsx):
         assert Certificate.objects.filter(import_run=run).count() == 12
         assert OcopProduct.objects.count() == 12
         # It was the worker process that ran it.
-        assert f"Task ocop.import_certificates[{result.id}] succeeded" in worker.log()
+        assert worker.wait_for_line(f"Task ocop.import_certificates[{result.id}] succeeded"), (
+            worker.log()
+        )
     finally:
         result.forget()
 
