@@ -26,7 +26,7 @@ def build(apps, schema_editor):
             revenue=Coalesce(Sum("revenue"), Value(Decimal(0))),
             activities=Count("pk"),
         )
-        .order_by()
+        .order_by("month", "producer_id", "channel_id", "product_id")
     )
     select, params = sums.query.get_compiler(using=alias).as_sql()
     quote = schema_editor.connection.ops.quote_name
