@@ -16,9 +16,11 @@ It then times ``build_channel_report`` (one warm-up, then ``--runs`` runs; min a
 first with no snapshot (all eleven past trend months computed live, the worst case), then with
 the eleven past months snapshotted as the monthly task would have done. ``--explain`` prints
 EXPLAIN ANALYZE of the slowest queries. The database is dropped at the end (unless ``--keep``).
+``--reuse NAME`` times a database kept by an earlier run instead of building one (it is
+migrated first and its snapshots are deleted, so both timings start as above; it is kept).
 
     python bench/report_scale.py [--producers 10000] [--products 20000]
-        [--activities 1000000] [--runs 7] [--explain]
+        [--activities 1000000] [--runs 7] [--explain] [--keep | --reuse NAME]
 
 The last line printed is one JSON object with the figures.
 """
@@ -28,6 +30,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import gc
 import json
 import os
 import random
@@ -235,13 +238,26 @@ def load_channels(activities: int, as_of: dt.date, seed: int) -> dict:
 
 
 def time_report(as_of: dt.date, runs: int) -> dict:
+    """One warm-up (its queries kept for --explain, its size summarised), then ``runs`` timed
+    runs; no report is kept while the timed runs go, as a server would not keep one."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from plugins.ocop.channels.report import build_channel_report
 
     with CaptureQueriesContext(connection) as captured:
-        report = build_channel_report(as_of)  # warm-up, and the queries for --explain
+        report = build_channel_report(as_of)
+    summary = {
+        "population": report["producers_total"],
+        "active": report["producers_active_modern"],
+        "share": report["share_active_modern"],
+        "not_active": len(report["not_active"]),
+        "expiring": len(report["expiring_certificates"]),
+        "sales_activities": report["sales"]["total"]["activities"],
+        "json_mb": len(json.dumps(report, ensure_ascii=False)) / 2**20,
+    }
+    del report
+    gc.collect()
     timings = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -252,7 +268,7 @@ def time_report(as_of: dt.date, runs: int) -> dict:
         "min": min(timings),
         "runs": timings,
         "queries": [q["sql"] for q in captured.captured_queries],
-        "report": report,
+        "summary": summary,
     }
 
 
@@ -313,22 +329,14 @@ def explain(queries: list[str], top: int = 5) -> None:
             print("    " + line)
 
 
-def run_child(args: argparse.Namespace) -> None:
-    """In the child (DATABASE_URL names the bench database): load, time, print one JSON line."""
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ocop_market.settings")
-    import django
-
-    django.setup()
+def build_data(args: argparse.Namespace, as_of: dt.date) -> tuple[int, float]:
+    """Import the generated list, load channel data and build the roll-ups; returns the sales
+    roll-up's rows and the seconds its build took."""
     from django.db import connection
-    from django.utils import timezone
 
-    from plugins.ocop.channels.report import months_ending, snapshot_month
     from plugins.ocop.channels.sales import rebuild_sales_rollup
     from plugins.ocop.importer.certificates import import_certificates
 
-    as_of = timezone.localdate()
-    out: dict = {}
     with tempfile.TemporaryDirectory(prefix="ocop-bench-report-") as work:
         path = Path(work) / "danh-sach.csv"
         started = time.perf_counter()
@@ -356,11 +364,37 @@ def run_child(args: argparse.Namespace) -> None:
     rollup_rows = rebuild_sales_rollup()
     rollup_s = time.perf_counter() - started
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE ocop_channelsalesmonth")
+        cursor.execute("VACUUM ANALYZE ocop_channelsalesmonth, ocop_producerchannelmonth")
     print(
-        f"  built the monthly sales roll-up: {rollup_rows:,} rows in {rollup_s:.1f} s "
+        f"  built the monthly roll-ups: {rollup_rows:,} sales rows in {rollup_s:.1f} s "
         f"(+ VACUUM ANALYZE {time.perf_counter() - started - rollup_s:.1f} s)"
     )
+    return rollup_rows, rollup_s
+
+
+def run_child(args: argparse.Namespace) -> None:
+    """In the child (DATABASE_URL names the bench database): load, time, print one JSON line."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ocop_market.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.utils import timezone
+
+    from plugins.ocop.channels.report import months_ending, snapshot_month
+    from plugins.ocop.models import ReportSnapshot
+
+    as_of = timezone.localdate()
+    out: dict = {}
+    if args.reused:
+        ReportSnapshot.objects.all().delete()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM ocop_channelsalesmonth")
+            rollup_rows, rollup_s = cursor.fetchone()[0], None
+        print(f"  reusing the data; the sales roll-up holds {rollup_rows:,} rows")
+    else:
+        rollup_rows, rollup_s = build_data(args, as_of)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT (SELECT count(*) FROM ocop_producer), (SELECT count(*) FROM ocop_ocopproduct),"
@@ -373,18 +407,18 @@ def run_child(args: argparse.Namespace) -> None:
         certificates=certificates,
         activities=activities,
         rollup_rows=rollup_rows,
-        rollup_build_s=round(rollup_s, 1),
+        rollup_build_s=None if rollup_s is None else round(rollup_s, 1),
     )
 
+    load_before = os.getloadavg()
+    print(f"  load average before timing: {' '.join(f'{x:.2f}' for x in load_before)}")
     cold = time_report(as_of, args.runs)
-    report = cold["report"]
+    report = cold["summary"]
     print(
-        f"  report as of {as_of}: population {report['producers_total']:,}, active "
-        f"{report['producers_active_modern']:,} ({report['share_active_modern']:.1%}), "
-        f"not active {len(report['not_active']):,}, expiring "
-        f"{len(report['expiring_certificates']):,}, sales rows in the window "
-        f"{report['sales']['total']['activities']:,}, JSON "
-        f"{len(json.dumps(report, ensure_ascii=False)) / 2**20:.1f} MB"
+        f"  report as of {as_of}: population {report['population']:,}, active "
+        f"{report['active']:,} ({report['share']:.1%}), not active {report['not_active']:,}, "
+        f"expiring {report['expiring']:,}, sales rows in the window "
+        f"{report['sales_activities']:,}, JSON {report['json_mb']:.1f} MB"
     )
     print(
         f"  no snapshots (11 past trend months live), {len(cold['queries'])} queries: "
@@ -409,6 +443,8 @@ def run_child(args: argparse.Namespace) -> None:
         "  time per section with snapshots (median ms): "
         + ", ".join(f"{name} {ms:.0f}" for name, ms in sections.items())
     )
+    load_after = os.getloadavg()
+    print(f"  load average after timing: {' '.join(f'{x:.2f}' for x in load_after)}")
     out.update(
         queries=len(cold["queries"]),
         queries_with_snapshots=len(warm["queries"]),
@@ -417,6 +453,7 @@ def run_child(args: argparse.Namespace) -> None:
         report_ms_median_with_snapshots=round(warm["median"], 1),
         report_ms_min_with_snapshots=round(warm["min"], 1),
         sections_ms_with_snapshots=sections,
+        load_average=[round(load_before[0], 2), round(load_after[0], 2)],
     )
     print(json.dumps(out), flush=True)
 
@@ -433,8 +470,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the queries")
     parser.add_argument("--keep", action="store_true", help="do not drop the database")
+    parser.add_argument(
+        "--reuse", metavar="NAME", help="time the database NAME kept by an earlier run (--keep)"
+    )
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--reused", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         run_child(args)
@@ -446,12 +487,14 @@ def main() -> int:
     if admin is None:
         print(f"PostgreSQL is not reachable ({why})")
         return 2
-    name = f"ocop_bench_report_{os.getpid()}"
+    name = args.reuse or f"ocop_bench_report_{os.getpid()}"
+    keep = args.keep or bool(args.reuse)
     started = time.perf_counter()
     print(f"Channel report benchmark (database {name})")
     try:
-        drop_database(admin, name)
-        admin.execute(f'CREATE DATABASE "{name}"')
+        if not args.reuse:
+            drop_database(admin, name)
+            admin.execute(f'CREATE DATABASE "{name}"')
         with tempfile.TemporaryDirectory(prefix="ocop-bench-report-data-") as data_dir:
             env = dict(os.environ)
             env.update(
@@ -478,6 +521,7 @@ def main() -> int:
                 f"--runs={args.runs}",
                 f"--seed={args.seed}",
                 *(["--explain"] if args.explain else []),
+                *(["--reused"] if args.reuse else []),
             ]
             last = ""
             with subprocess.Popen(
@@ -497,7 +541,7 @@ def main() -> int:
                 return 1
             figures = json.loads(last)
     finally:
-        if args.keep:
+        if keep:
             print(f"  kept database {name}")
         else:
             drop_database(admin, name)

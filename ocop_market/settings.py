@@ -13,6 +13,9 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 from oscar.defaults import *  # noqa: F403  (Oscar's documented way to take its defaults)
 
+from plugins.ocop.workspace import menu as _certificate_menu
+from plugins.ocop_dashboard import menu as _producer_workspace_menu
+from plugins.payments import menu as _payout_menu
 from plugins.payments import statuses as _order_statuses
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -52,6 +55,8 @@ INSTALLED_APPS = [
     "storefront_theme",
     "plugins.ocop.apps.OcopConfig",
     "plugins.payments.apps.PaymentsConfig",
+    "plugins.saleor_app.apps.SaleorAppConfig",
+    "plugins.notifications.apps.NotificationsConfig",
     "oscar.config.Shop",
     "oscar.apps.analytics.apps.AnalyticsConfig",
     "oscar.apps.checkout.apps.CheckoutConfig",
@@ -69,11 +74,13 @@ INSTALLED_APPS = [
     "oscar.apps.search.apps.SearchConfig",
     "oscar.apps.voucher.apps.VoucherConfig",
     "oscar.apps.wishlists.apps.WishlistsConfig",
-    "oscar.apps.dashboard.apps.DashboardConfig",
+    # The producer workspace: Oscar's dashboard forked (same labels) and restricted for
+    # producer users (plugins/ocop_dashboard, docs/producers.md).
+    "plugins.ocop_dashboard.apps.DashboardConfig",
     "oscar.apps.dashboard.reports.apps.ReportsDashboardConfig",
     "oscar.apps.dashboard.users.apps.UsersDashboardConfig",
-    "oscar.apps.dashboard.orders.apps.OrdersDashboardConfig",
-    "oscar.apps.dashboard.catalogue.apps.CatalogueDashboardConfig",
+    "plugins.ocop_dashboard.orders.apps.OrdersDashboardConfig",
+    "plugins.ocop_dashboard.catalogue.apps.CatalogueDashboardConfig",
     "oscar.apps.dashboard.offers.apps.OffersDashboardConfig",
     "oscar.apps.dashboard.partners.apps.PartnersDashboardConfig",
     "oscar.apps.dashboard.pages.apps.PagesDashboardConfig",
@@ -146,7 +153,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Report aggregates have plans costly enough to trigger PostgreSQL's JIT, which then
     # compiles for longer than the query runs (0.9 s of 1.3 s measured at national scale).
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # The report's sales groupings hash a few hundred thousand roll-up rows: with the default
+    # 4 MB of work_mem they sort on disk instead (about 50 ms more at national scale).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", "-c jit=off -c work_mem=32MB"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = (
@@ -226,6 +237,52 @@ OSCAR_DASHBOARD_NAVIGATION = OSCAR_DASHBOARD_NAVIGATION + [  # noqa: F405
                 "url_name": "ocop:counterfeit-list",
                 "access_fn": _ocop_menu_access("ocop.view_counterfeitreport"),
             },
+            {
+                "label": _("Saleor stores"),
+                "url_name": "saleor_app:dashboard",
+                "access_fn": _ocop_menu_access("saleor_app.manage_saleor"),
+            },
+            {
+                "label": _("My certificates"),
+                "url_name": "ocop:my-certificates",
+                "access_fn": _certificate_menu.producer_access,
+            },
+            {
+                "label": _("Certification change requests"),
+                "url_name": "ocop:change-request-list",
+                "access_fn": _certificate_menu.review_access,
+            },
+            {
+                "label": _("Producer users"),
+                "url_name": "dashboard:producer-users",
+                "access_fn": _ocop_menu_access("dashboard.invite_producer_user"),
+            },
+            {
+                "label": _("My sales channels"),
+                "url_name": "ocop:my-presences",
+                "access_fn": _producer_workspace_menu.producer_menu_access,
+            },
+        ],
+    },
+]
+
+# Payouts to producers (plugins/payments, docs/payments.md): producers see their own, staff
+# with the payout permission (or is_staff) see all of them.
+OSCAR_DASHBOARD_NAVIGATION += [  # noqa: F405
+    {
+        "label": _("Payouts"),
+        "icon": "fas fa-money-bill-wave",
+        "children": [
+            {
+                "label": _("My payouts"),
+                "url_name": "payments:my-payouts",
+                "access_fn": _payout_menu.producer_payouts_access,
+            },
+            {
+                "label": _("All payouts"),
+                "url_name": "payments:payout-list",
+                "access_fn": _payout_menu.staff_payouts_access,
+            },
         ],
     },
 ]
@@ -264,10 +321,20 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic tasks; django-celery-beat's DatabaseScheduler copies them into its tables at start.
 CELERY_BEAT_SCHEDULE = {
+    "saleor-refresh-star-attributes": {
+        "task": "saleor_app.refresh_star_attributes",
+        # 02:30 every day: connected Saleor stores get star changes (expiry, upgrades).
+        "schedule": crontab(minute=30, hour=2),
+    },
     "ocop-snapshot-channel-report": {
         "task": "ocop.snapshot_channel_report",
         # 01:00 on the 1st of each month in CELERY_TIMEZONE (Asia/Ho_Chi_Minh): last month.
         "schedule": crontab(minute=0, hour=1, day_of_month=1),
+    },
+    "notifications-certificate-expiry-reminders": {
+        "task": "notifications.send_certificate_expiry_reminders",
+        # 07:00 every day in CELERY_TIMEZONE: reminders 90 and 30 days before a certificate ends.
+        "schedule": crontab(minute=0, hour=7),
     },
 }
 
@@ -276,10 +343,31 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+# Signing secret of the Connect webhook endpoint (events of producers' connected accounts,
+# e.g. account.updated); Stripe signs them with another secret than the platform's events.
+STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET", default="")
+# Payouts: the platform's commission on each producer's lines ("0.05" or "5%"), the country of
+# producers' Express accounts, and how the transfer task retries (exponential backoff).
+OCOP_PLATFORM_COMMISSION = env.str("OCOP_PLATFORM_COMMISSION", default="0.05")
+OCOP_CONNECT_ACCOUNT_COUNTRY = env.str("OCOP_CONNECT_ACCOUNT_COUNTRY", default="VN")
+OCOP_PAYOUT_MAX_RETRIES = env.int("OCOP_PAYOUT_MAX_RETRIES", default=5)
+OCOP_PAYOUT_RETRY_BACKOFF_SECONDS = env.int("OCOP_PAYOUT_RETRY_BACKOFF_SECONDS", default=30)
+
+# Saleor App connector (plugins/saleor_app, docs/saleor.md). Token encryption keys (Fernet,
+# comma-separated, first encrypts); without them the key is derived from SECRET_KEY on the
+# embedded default only. The app's public base URL when Saleor reaches it under another name
+# than the request's host. HTTP timeout, and the least time between two JWKS refetches.
+OCOP_SALEOR_TOKEN_KEY = env.list("OCOP_SALEOR_TOKEN_KEY", default=[])
+OCOP_SALEOR_DERIVE_TOKEN_KEY = "SECRET_KEY" not in env
+OCOP_SALEOR_APP_URL = env("OCOP_SALEOR_APP_URL", default="")
+OCOP_SALEOR_HTTP_TIMEOUT = env.float("OCOP_SALEOR_HTTP_TIMEOUT", default=15.0)
+OCOP_SALEOR_JWKS_REFETCH_SECONDS = env.int("OCOP_SALEOR_JWKS_REFETCH_SECONDS", default=10)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="OCOP Market <no-reply@ocop.local>")
 OSCAR_FROM_EMAIL = DEFAULT_FROM_EMAIL
+# Base of the links in emails ("https://ocop.example"); empty: http:// and the Site's domain.
+OCOP_SITE_URL = env("OCOP_SITE_URL", default="")
 
 # Checkout (plugins/payments): guests may buy; Vietnamese addresses have no city or district
 # level and rarely a postcode; order statuses and their moves (see plugins/payments/statuses.py).
@@ -304,6 +392,14 @@ GRAPHENE = {"SCHEMA": "plugins.ocop.graphql.schema.schema"}
 OCOP_IMPORT_MAX_UPLOAD_BYTES = env.int("OCOP_IMPORT_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
 # Channel evidence (screenshots, scanned contracts) above this size is refused.
 OCOP_EVIDENCE_MAX_UPLOAD_BYTES = env.int("OCOP_EVIDENCE_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
+# Uploaded photos and certificate scans (plugins/ocop/uploads.py, docs/files.md): size limits,
+# the pixel limit of any uploaded image, and how long a signed link to a private file lives.
+OCOP_MAX_PHOTO_BYTES = env.int("OCOP_MAX_PHOTO_BYTES", default=5 * 1024 * 1024)
+OCOP_MAX_SCAN_BYTES = env.int("OCOP_MAX_SCAN_BYTES", default=10 * 1024 * 1024)
+OCOP_MAX_IMAGE_PIXELS = env.int("OCOP_MAX_IMAGE_PIXELS", default=40_000_000)
+OCOP_SIGNED_URL_SECONDS = env.int("OCOP_SIGNED_URL_SECONDS", default=300)
+# Private files (certificate scans) on S3 go to this bucket; empty: AWS_STORAGE_BUCKET_NAME.
+OCOP_PRIVATE_BUCKET_NAME = env("OCOP_PRIVATE_BUCKET_NAME", default="")
 # Storefront listings (the ids and total of each filtered page) are cached this long, keyed by
 # today's date and the catalogue version, so neither a new day nor new data is served stale;
 # 0 turns the cache off.

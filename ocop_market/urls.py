@@ -18,6 +18,8 @@ urlpatterns = [
     path("graphql/", csrf_exempt(OcopGraphQLView.as_view(graphiql=True))),
     # Checkout and payments: Oscar's checkout paths with our views, the Stripe webhook.
     path("", include("plugins.payments.urls")),
+    # The Saleor App connector: /saleor/… for Saleor stores, /dashboard/saleor/… for staff.
+    path("", include("plugins.saleor_app.urls")),
     path("", include("plugins.ocop.storefront.urls")),
     path("", include(apps.get_app_config("oscar").urls[0])),
 ]

@@ -22,6 +22,23 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_pg)
 
 
+@pytest.fixture(autouse=True)
+def tasks_run_in_process(request):
+    """Celery tasks run eagerly in tests even when CELERY_BROKER_URL names a broker (CI): no
+    worker consumes them there, and a message left on a shared broker would reach some real
+    worker with ids from a test database (an order email to a real producer). Tests of a real
+    worker (marked ``redis``) configure their own broker and queue."""
+    if "redis" in request.keywords:
+        yield
+        return
+    from ocop_market.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved
+
+
 @pytest.fixture
 def sample_xlsx() -> Path:
     return FIXTURES / "danh-sach-ocop-mau.xlsx"

@@ -447,7 +447,7 @@ def test_the_report_costs_a_fixed_number_of_queries():
     assert len(large_report["not_active"]) > 3
     assert len(large_report["sales"]["by_producer"]) > 3
     assert any(t["snapshot"] for t in large_report["trend"])
-    assert len(small) == len(large) == 17, [q["sql"][:80] for q in large]
+    assert len(small) == len(large) == 11, [q["sql"][:80] for q in large]
 
 
 # Snapshots ------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
-"""The monthly sales roll-up (``ChannelSalesMonth``): every writer of channel activity keeps it
-equal to the activity, the command and the migration rebuild it, and the report's sales section
-read from it has the figures the activity itself gives."""
+"""The monthly roll-ups (``ChannelSalesMonth``, ``ProducerChannelMonth``): every writer of
+channel activity keeps them equal to the activity, the command and the migrations rebuild them,
+and the report's sales section read from them has the figures the activity itself gives."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from plugins.ocop.models import (
     ActivitySource,
     ChannelActivity,
     ChannelSalesMonth,
+    ProducerChannelMonth,
 )
 
 from .conftest import TODAY
@@ -60,6 +61,38 @@ def summed_activity() -> dict[tuple, tuple]:
         figures[1] += event.revenue or 0
         figures[2] += 1
     return {key: tuple(figures) for key, figures in sums.items()}
+
+
+def channel_rollup() -> dict[tuple, tuple]:
+    """Per (month, producer, channel): orders, revenue, events, first and last selling day, as
+    ``ProducerChannelMonth`` holds them."""
+    return {
+        (row.month, row.producer_id, row.channel_id): (
+            row.orders,
+            row.revenue,
+            row.activities,
+            row.first_selling_day,
+            row.last_selling_day,
+        )
+        for row in ProducerChannelMonth.objects.all()
+    }
+
+
+def channel_months_from_activity() -> dict[tuple, tuple]:
+    """What it must hold, event by event: the sums, and the first and last day of the month
+    with an event that shows selling (some orders or revenue, or no figures at all)."""
+    months: dict[tuple, list] = {}
+    for event in ChannelActivity.objects.all():
+        key = (event.date.replace(day=1), event.producer_id, event.channel_id)
+        month = months.setdefault(key, [0, Decimal(0), 0, None, None])
+        month[0] += event.orders or 0
+        month[1] += event.revenue or 0
+        month[2] += 1
+        figures = (event.orders, event.revenue)
+        if figures == (None, None) or any(f for f in figures if f):
+            month[3] = min(month[3] or event.date, event.date)
+            month[4] = max(month[4] or event.date, event.date)
+    return {key: tuple(month) for key, month in months.items()}
 
 
 def import_report(rows: str, **kwargs):
@@ -101,11 +134,39 @@ def updated_and_reimported(p: dict) -> None:
 def test_every_write_of_activity_keeps_the_rollup_equal_to_the_activity(scenario):
     assert rollup() == summed_activity()
     assert ChannelSalesMonth.objects.count() == len(summed_activity())
+    assert channel_rollup() == channel_months_from_activity()
     updated_and_reimported(scenario)
     assert rollup() == summed_activity()
+    assert channel_rollup() == channel_months_from_activity()
     # The hats moved to October: November has no hats row left.
     hats_november = (dt.date(2026, 11, 1), scenario[HATS].pk, channel("lazada").pk)
     assert not any(key[:3] == hats_november for key in rollup())
+    assert hats_november not in channel_rollup()
+    hats_october = (dt.date(2026, 10, 1), *hats_november[1:])
+    assert channel_rollup()[hats_october] == (
+        1,
+        120_000,
+        1,
+        dt.date(2026, 10, 30),
+        dt.date(2026, 10, 30),
+    )
+    # The honey's event without figures is selling; the bamboo's zero-sales row is not.
+    november = dt.date(2026, 11, 1)
+    assert (
+        channel_rollup()[(november, scenario[HONEY].pk, channel("tiki").pk)][3:]
+        == (TODAY - dt.timedelta(days=3),) * 2
+    )
+    bamboo_shopee = (november, scenario[BAMBOO].pk, channel("shopee").pk)
+    assert channel_rollup()[bamboo_shopee] == (0, 0, 1, None, None)
+
+
+def test_a_zero_sales_row_leaves_no_selling_day(scenario):
+    sell(scenario[BAMBOO], "lazada", TODAY - dt.timedelta(days=2), "bamboo-zero", 0, 0)
+    key = (TODAY.replace(day=1), scenario[BAMBOO].pk, channel("lazada").pk)
+    assert channel_rollup()[key] == (0, 0, 1, None, None)
+    sell(scenario[BAMBOO], "lazada", TODAY - dt.timedelta(days=2), "bamboo-zero", 1, 0)
+    assert channel_rollup()[key] == (1, 0, 1, *(TODAY - dt.timedelta(days=2),) * 2)
+    assert channel_rollup() == channel_months_from_activity()
 
 
 @pytest.mark.postgres
@@ -139,6 +200,7 @@ def test_writers_of_one_producer_at_once_take_turns(scenario):
         thread.join()
     assert ChannelActivity.objects.filter(reference__startswith="at-once-").count() == 12
     assert rollup() == summed_activity()
+    assert channel_rollup() == channel_months_from_activity()
 
 
 def test_imports_that_write_nothing_leave_the_rollup_alone(scenario):
@@ -147,6 +209,7 @@ def test_imports_that_write_nothing_leave_the_rollup_alone(scenario):
     bad = f"{TEA},Shopee,03/11/2026,9,900.000,Trà xanh\nNobody,Shopee,03/11/2026,1,1,\n"
     assert not import_report(bad).written
     assert rollup() == before == summed_activity()
+    assert channel_rollup() == channel_months_from_activity()
 
 
 def test_a_deleted_product_moves_its_sales_to_no_product_in_both(scenario):
@@ -159,23 +222,37 @@ def test_a_deleted_product_moves_its_sales_to_no_product_in_both(scenario):
 def test_rebuild_recomputes_the_rollup_from_the_activity(scenario):
     updated_and_reimported(scenario)
     ChannelSalesMonth.objects.all().delete()
+    ProducerChannelMonth.objects.all().delete()
     # Activity changed behind the services' back, as a restore or SQL by hand would.
     ChannelActivity.objects.filter(reference="tea-1").update(orders=50)
+    ChannelActivity.objects.filter(reference="bamboo-zero").update(orders=1)
     expected = summed_activity()
     assert rebuild_sales_rollup() == len(expected)
     assert rollup() == expected
+    assert channel_rollup() == channel_months_from_activity()
+    bamboo_shopee = (TODAY.replace(day=1), scenario[BAMBOO].pk, channel("shopee").pk)
+    assert channel_rollup()[bamboo_shopee][3] == TODAY - dt.timedelta(days=2)
     out = io.StringIO()
     call_command("ocop_rebuild_sales", stdout=out)
     assert f"{len(expected):,} rows" in out.getvalue()
     assert rollup() == expected
+    assert channel_rollup() == channel_months_from_activity()
 
 
-def test_the_migration_builds_the_rollup_for_existing_activity(scenario):
+def test_the_migrations_build_the_rollups_for_existing_activity(scenario):
     updated_and_reimported(scenario)
     ChannelSalesMonth.objects.all().delete()
-    migration = importlib.import_module("plugins.ocop.migrations.0009_build_channel_sales_month")
-    migration.build(apps, SimpleNamespace(connection=connection))
+    ProducerChannelMonth.objects.all().delete()
+    editor = SimpleNamespace(connection=connection)
+    importlib.import_module("plugins.ocop.migrations.0009_build_channel_sales_month").build(
+        apps, editor
+    )
+    importlib.import_module("plugins.ocop.migrations.0011_producer_channel_month").build(
+        apps, editor
+    )
     assert rollup() == summed_activity()
+    assert channel_rollup() == channel_months_from_activity()
+    assert channel_rollup()
 
 
 # The report reads it ------------------------------------------------------------------------------

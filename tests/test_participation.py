@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import random
 
 import pytest
+from django.db.models import Exists, OuterRef
 
 from plugins.ocop.channels import participation
 from plugins.ocop.channels.services import record_activity, record_presence, review_presence
 from plugins.ocop.importer.certificates import import_certificates
 from plugins.ocop.models import (
     ActivitySource,
+    Certificate,
     Channel,
+    ChannelActivity,
     Presence,
     PresenceEvent,
     PresenceSource,
     Producer,
     Verification,
+    add_months,
 )
 
 from .conftest import TODAY
@@ -113,6 +118,21 @@ def test_pending_and_rejected_presences_do_not_count(producers, staff_user):
     assert actions == ["created", "rejected", "verified"]
 
 
+def test_a_window_inside_one_month_looks_at_the_days_themselves(producers):
+    tea = producers["HTX Chè Liêm Sơn"]
+    sell(tea, date=dt.date(2026, 10, 5), ref="early")
+    sell(tea, date=dt.date(2026, 10, 25), ref="late")
+    # 11–20 October: sales on the 5th and the 25th of the month, none inside the window.
+    assert not active(tea, dt.date(2026, 10, 20), 10)
+    assert active(tea, dt.date(2026, 10, 14), 10)  # 5–14
+    assert active(tea, dt.date(2026, 10, 25), 10)  # 16–25
+    # Windows touching the month's start or end read the month's first and last selling days.
+    assert not active(tea, dt.date(2026, 10, 31), 6)  # 26–31
+    assert active(tea, dt.date(2026, 10, 31), 7)  # 25–31
+    assert not active(tea, dt.date(2026, 10, 4), 4)  # 1–4
+    assert active(tea, dt.date(2026, 10, 5), 5)  # 1–5
+
+
 def test_traditional_channels_do_not_count(producers):
     tea = producers["HTX Chè Liêm Sơn"]
     sell(tea, slug="traditional")
@@ -171,3 +191,141 @@ def test_activity_reporting_zero_sales_does_not_count(producers):
         revenue=participation.Decimal(150000),
     )
     assert active(tea)
+
+
+# Many month ends at once ----------------------------------------------------------------------
+
+MODERN = ("shopee", "lazada", "tiki", "winmart", "postmart", "ocop-market")
+#: Groups 1, 2 and 4.
+GROUPS = ("Thực phẩm", "Đồ uống", "Thủ công mỹ nghệ")
+
+
+@pytest.fixture
+def many_producers(staff_user):
+    """Twenty-four producers with certificates granted, re-evaluated and lapsed over four years, and
+    presences (verified, pending, rejected; modern and traditional) with activity over fifteen
+    months: sales, zero-sales rows, events without figures, and corrections moving an event
+    to another month."""
+    rng = random.Random(2026)
+    rows = ["Tên sản phẩm,Chủ thể,Địa chỉ,Nhóm sản phẩm,Số sao,Quyết định\n"]
+    for n in range(24):
+        for product in range(1 + n % 2):
+            first = dt.date(2022, 9, 1) + dt.timedelta(days=rng.randrange(4 * 365))
+            decisions = [(first, rng.choice((2, 3, 3, 4, 5)))]
+            if rng.random() < 0.4:
+                decisions.append((first + dt.timedelta(days=rng.randrange(300, 1200)), 4))
+            for number, (day, stars) in enumerate(decisions):
+                if day <= TODAY:
+                    rows.append(
+                        f"Sản phẩm {n}-{product},HTX Thử nghiệm {n},"
+                        f'"xã Liêm Sơn, huyện Thanh Liêm",{GROUPS[(n + product) % 3]},'
+                        f"{stars} sao,{n}{product}{number}/QĐ-UBND ngày {day:%d/%m/%Y}\n"
+                    )
+    result = import_certificates(io.BytesIO("".join(rows).encode()), filename="l.csv", today=TODAY)
+    assert result.ok, result.errors
+    for producer in Producer.objects.filter(name__startswith="HTX Thử nghiệm"):
+        for slug in rng.sample((*MODERN, "traditional"), 2):
+            verification = rng.choice(("verified", "verified", "pending", "rejected"))
+            source = (
+                ActivitySource.SALES_REPORT if verification == "verified" else ActivitySource.STAFF
+            )
+            if verification != "verified":
+                presence = record_presence(producer, channel(slug), source=PresenceSource.STAFF)
+                if verification == "rejected":
+                    review_presence(presence, verified=False, user=staff_user)
+            for event in range(rng.randrange(0, 5)):
+                figures = rng.choice(((3, None), (0, 0), (None, None), (0, 120_000), (2, 0)))
+                reference = f"{producer.pk}-{slug}-{event}"
+                day = TODAY - dt.timedelta(days=rng.randrange(460))
+                moves = (day, day - dt.timedelta(days=rng.randrange(40)))
+                for moved in moves[: 1 + (event % 3 == 0)]:
+                    record_activity(
+                        producer,
+                        channel(slug),
+                        date=moved,
+                        source=source,
+                        reference=reference,
+                        orders=figures[0],
+                        revenue=None if figures[1] is None else participation.Decimal(figures[1]),
+                    )
+
+
+def _counted_one_day_at_a_time(day: dt.date, window_days: int, group: int | None):
+    counted = participation.population(day)
+    if group is not None:
+        counted = counted.filter(
+            Exists(
+                Certificate.objects.certified_on(day).filter(
+                    product__producer=OuterRef("pk"), product__group__code=group
+                )
+            )
+        )
+    active = counted.filter(participation.active_modern_condition(day, window_days))
+    return counted.count(), active.count()
+
+
+def test_month_end_counts_agree_with_the_rule_evaluated_one_day_at_a_time(many_producers):
+    month_ends = [month - dt.timedelta(days=1) for month in _months_back(15)]
+    crafts = Certificate.objects.filter(product__group__code=4)
+    for window_days in (1, 12, 30, 31, 45, 90, 200):
+        counts = participation.month_end_counts(month_ends, window_days)
+        assert counts == [
+            _counted_one_day_at_a_time(day, window_days, None) for day in month_ends
+        ], window_days
+        assert participation.month_end_counts(month_ends, window_days, certificates=crafts) == [
+            _counted_one_day_at_a_time(day, window_days, 4) for day in month_ends
+        ], window_days
+    # The scenario is not trivial: the population and the active count move month by month.
+    counts = participation.month_end_counts(month_ends, 90)
+    assert len({total for total, _a in counts}) > 3 and len({a for _t, a in counts}) > 3, counts
+
+
+def _active_from_the_events(day: dt.date, window_days: int) -> set[int]:
+    """Producers active on ``day``, straight from the rule's words: a verified presence on a
+    modern channel with an event showing selling on that channel in the window."""
+    first = participation.window_start(day, window_days)
+    verified = set(
+        Presence.objects.filter(
+            verification=Verification.VERIFIED, channel__is_modern=True
+        ).values_list("producer_id", "channel_id")
+    )
+    return {
+        event.producer_id
+        for event in ChannelActivity.objects.filter(date__gte=first, date__lte=day)
+        if (event.producer_id, event.channel_id) in verified
+        and ((event.orders, event.revenue) == (None, None) or event.orders or event.revenue)
+    }
+
+
+def test_the_rule_read_from_the_monthly_selling_days_agrees_with_the_events(many_producers):
+    # Month ends and starts, days inside months; windows covering months, their starts, their
+    # ends, and windows strictly inside a month (tested on the events themselves).
+    days = [TODAY, dt.date(2026, 10, 1), dt.date(2026, 9, 30), dt.date(2026, 8, 17)]
+    days += [dt.date(2026, 2, 28), dt.date(2026, 3, 1), dt.date(2026, 6, 15)]
+    checked = 0
+    for day in days:
+        for window_days in (1, 5, 15, 17, 28, 31, 46, 90, 200):
+            active = participation.population(day).filter(
+                participation.active_modern_condition(day, window_days)
+            )
+            expected = _active_from_the_events(day, window_days) & set(
+                participation.population(day).values_list("pk", flat=True)
+            )
+            assert set(active.values_list("pk", flat=True)) == expected, (day, window_days)
+            checked += bool(expected)
+    assert checked > 20
+
+
+def test_month_end_counts_take_month_ends_only():
+    assert participation.month_end_counts([], 90) == []
+    with pytest.raises(ValueError, match="last days of months"):
+        participation.month_end_counts([dt.date(2026, 10, 30)], 90)
+    ends = [add_months(dt.date(2020, 1, 1), n) - dt.timedelta(days=1) for n in range(1, 64)]
+    with pytest.raises(ValueError, match="at most 62 month ends"):
+        participation.month_end_counts(ends, 90)
+
+
+def _months_back(count: int) -> list[dt.date]:
+    """First days of the ``count`` months after the one ``count`` months before TODAY's."""
+    first = TODAY.replace(day=1)
+    return [add_months(first, -offset) for offset in range(count - 1, -1, -1)]

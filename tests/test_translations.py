@@ -45,6 +45,9 @@ MO_FILE = CATALOGUE_DIR / "django.mo"
 OTHER_CATALOGUES = [
     ROOT / "storefront_theme" / "locale" / "vi" / "LC_MESSAGES" / "django.po",
     ROOT / "plugins" / "payments" / "locale" / "vi" / "LC_MESSAGES" / "django.po",
+    ROOT / "plugins" / "notifications" / "locale" / "vi" / "LC_MESSAGES" / "django.po",
+    ROOT / "plugins" / "saleor_app" / "locale" / "vi" / "LC_MESSAGES" / "django.po",
+    ROOT / "plugins" / "ocop_dashboard" / "locale" / "vi" / "LC_MESSAGES" / "django.po",
 ]
 UPLOAD_URL = "/dashboard/ocop/imports/"
 

@@ -19,3 +19,10 @@ class OcopConfig(AppConfig):
         from .channels.orders import on_order_placed
 
         order_placed.connect(on_order_placed, dispatch_uid="ocop-order-activity")
+
+        from django.db.models.signals import post_save
+        from oscar.apps.catalogue.models import ProductImage
+
+        from .renditions import queue_renditions
+
+        post_save.connect(queue_renditions, sender=ProductImage, dispatch_uid="ocop-renditions")

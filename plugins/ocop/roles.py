@@ -5,10 +5,14 @@ from __future__ import annotations
 from django.contrib.auth.models import Group, Permission
 
 #: Department of Industry and Trade staff (Sở Công Thương): import lists, verify channel
-#: presences, manage channels and activity, read reports, follow up counterfeit reports.
+#: presences, manage channels and activity, read reports, follow up counterfeit reports, see
+#: the emails sent to producers (and the ones skipped for want of a recipient).
 DEPARTMENT_STAFF = "Sở Công Thương"
 #: Department users who only read the reports (read-only role).
 DEPARTMENT_VIEWER = "Sở Công Thương – xem báo cáo"
+#: Producer users (chủ thể OCOP): users of a producer's Oscar partner, who manage its listings
+#: in Oscar's dashboard as restricted by plugins/ocop_dashboard (docs/producers.md).
+PRODUCER_USERS = "Chủ thể OCOP"
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     DEPARTMENT_STAFF: (
         "ocop.run_certificate_import",
@@ -24,8 +28,13 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "ocop.view_channelactivity",
         "ocop.view_counterfeitreport",
         "ocop.change_counterfeitreport",
+        "ocop.review_certificationchangerequest",
+        "notifications.view_ordernotification",
+        "notifications.view_expiryreminder",
+        "dashboard.invite_producer_user",
     ),
     DEPARTMENT_VIEWER: ("ocop.view_channel_report",),
+    PRODUCER_USERS: ("partner.dashboard_access",),
 }
 
 

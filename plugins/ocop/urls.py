@@ -9,4 +9,5 @@ urlpatterns = [
     path("imports/<int:pk>/", views.ImportDetailView.as_view(), name="import-detail"),
     path("", include("plugins.ocop.channels.urls")),
     path("", include("plugins.ocop.storefront.dashboard_urls")),
+    path("", include("plugins.ocop.workspace.urls")),
 ]

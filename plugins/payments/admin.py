@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import StripeEvent
+from .models import ConnectedAccount, Payout, StripeEvent
 
 
 @admin.register(StripeEvent)
@@ -16,3 +16,38 @@ class StripeEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Written by Stripe's events and the payout task; staff act through the payout pages."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ConnectedAccount)
+class ConnectedAccountAdmin(ReadOnlyAdmin):
+    list_display = (
+        "partner",
+        "stripe_account_id",
+        "details_submitted",
+        "payouts_enabled",
+        "transfers_capability",
+        "updated_at",
+    )
+    list_filter = ("payouts_enabled", "details_submitted")
+    search_fields = ("stripe_account_id", "partner__name")
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "order", "partner", "net", "status", "attempts", "transfer_id")
+    list_filter = ("status",)
+    list_select_related = ("order", "partner")
+    search_fields = ("order__number", "partner__name", "transfer_id")

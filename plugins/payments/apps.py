@@ -13,3 +13,9 @@ class PaymentsConfig(AppConfig):
         from .reference_data import ensure_reference_data
 
         post_migrate.connect(ensure_reference_data, sender=self)
+
+        from oscar.apps.order.signals import order_status_changed
+
+        from .payouts import on_order_status_changed
+
+        order_status_changed.connect(on_order_status_changed, dispatch_uid="payments-cod-payouts")

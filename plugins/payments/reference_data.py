@@ -1,6 +1,7 @@
 """Rows checkout needs in every installation, created after every ``migrate`` (and after a test
 database flush, which emits the same signal), never overwriting what staff changed:
-Việt Nam as the shipping country, the order-confirmation message type, the payment source types.
+Việt Nam as the shipping country, the order-confirmation message type, the payment source types,
+and the payout permissions of the department's staff group.
 """
 
 from __future__ import annotations
@@ -24,3 +25,19 @@ def ensure_reference_data(**_kwargs) -> None:
     )
     for method in ALL_METHODS:
         source_type(method)
+    grant_payout_permissions()
+
+
+def grant_payout_permissions() -> None:
+    """The Department of Industry and Trade's staff group follows payouts and retries failed
+    ones (the group itself and its other permissions belong to ``plugins.ocop.roles``)."""
+    from django.contrib.auth.models import Group, Permission
+
+    from plugins.ocop.roles import DEPARTMENT_STAFF
+
+    group, _created = Group.objects.get_or_create(name=DEPARTMENT_STAFF)
+    group.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="payments", codename__in=["view_payout", "retry_payout"]
+        )
+    )

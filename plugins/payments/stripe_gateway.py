@@ -1,4 +1,5 @@
-"""Talking to Stripe: PaymentIntents through the official ``stripe`` library.
+"""Talking to Stripe: PaymentIntents and Connect (accounts, onboarding links, transfers)
+through the official ``stripe`` library.
 
 Everything goes through one ``StripeClient`` built from settings. ``STRIPE_API_BASE`` points it
 at another server speaking Stripe's API (the test suite's local stand-in); unset, it talks to
@@ -75,3 +76,104 @@ def retrieve_payment_intent(intent_id: str) -> stripe.PaymentIntent:
     except stripe.StripeError as exc:
         logger.error("Stripe: retrieving PaymentIntent %s failed: %s", intent_id, exc)
         raise StripeUnavailable(str(exc)) from exc
+
+
+# Stripe Connect: producers' accounts and the transfers that pay them ------------------------------
+
+
+def connect_account_idempotency_key(partner_id: int) -> str:
+    """One Express account per partner: a double click or a retry gets the same account."""
+    return f"ocop-connect-account-partner-{partner_id}"
+
+
+def create_connected_account(
+    *, partner_id: int, name: str, email: str, country: str
+) -> stripe.Account:
+    """An Express account that can receive transfers (and pay them out to the producer's bank).
+
+    Only the ``transfers`` capability is requested, under the *recipient* service agreement:
+    the platform takes the card payments, the producer only receives money. That is also what
+    Stripe requires of a connected account in another country than the platform's
+    (cross-border payouts), which a Vietnamese producer always is (see docs/payments.md).
+    """
+    params: dict = {
+        "type": "express",
+        "country": country,
+        "capabilities": {"transfers": {"requested": True}},
+        "tos_acceptance": {"service_agreement": "recipient"},
+        "business_profile": {"name": name},
+        "metadata": {"partner_id": str(partner_id)},
+    }
+    if email:
+        params["email"] = email
+    try:
+        return client().v1.accounts.create(
+            params=params,
+            options={"idempotency_key": connect_account_idempotency_key(partner_id)},
+        )
+    except stripe.StripeError as exc:
+        logger.error("Stripe: creating the account of partner %s failed: %s", partner_id, exc)
+        raise StripeUnavailable(str(exc)) from exc
+
+
+def retrieve_account(account_id: str) -> stripe.Account:
+    try:
+        return client().v1.accounts.retrieve(account_id)
+    except stripe.StripeError as exc:
+        logger.error("Stripe: retrieving account %s failed: %s", account_id, exc)
+        raise StripeUnavailable(str(exc)) from exc
+
+
+def create_onboarding_link(account_id: str, *, return_url: str, refresh_url: str) -> str:
+    """The URL of Stripe's hosted Express onboarding for this account (valid a few minutes,
+    single use: an expired link sends the producer to ``refresh_url`` for a new one)."""
+    try:
+        link = client().v1.account_links.create(
+            params={
+                "account": account_id,
+                "type": "account_onboarding",
+                "return_url": return_url,
+                "refresh_url": refresh_url,
+            }
+        )
+    except stripe.StripeError as exc:
+        logger.error("Stripe: onboarding link for account %s failed: %s", account_id, exc)
+        raise StripeUnavailable(str(exc)) from exc
+    return link.url
+
+
+def create_transfer(
+    *,
+    amount: int,
+    currency: str,
+    destination: str,
+    transfer_group: str,
+    source_transaction: str,
+    description: str,
+    metadata: dict[str, str],
+    idempotency_key: str,
+) -> stripe.Transfer:
+    """Move ``amount`` (minor units) from the platform to a connected account. Stripe errors
+    are left to the caller, which decides what is worth retrying."""
+    params: dict = {
+        "amount": amount,
+        "currency": currency.lower(),
+        "destination": destination,
+        "transfer_group": transfer_group,
+        "description": description,
+        "metadata": metadata,
+    }
+    if source_transaction:
+        params["source_transaction"] = source_transaction
+    return client().v1.transfers.create(params=params, options={"idempotency_key": idempotency_key})
+
+
+def find_transfer(*, transfer_group: str, payout_id: int) -> stripe.Transfer | None:
+    """The transfer already made for a payout, if any: looked up before a payout is sent
+    again under a new idempotency key, so an earlier attempt whose answer was lost is found
+    instead of paid twice."""
+    transfers = client().v1.transfers.list(params={"transfer_group": transfer_group, "limit": 100})
+    for transfer in transfers.auto_paging_iter():
+        if (transfer.to_dict().get("metadata") or {}).get("payout_id") == str(payout_id):
+            return transfer
+    return None

@@ -9,6 +9,7 @@ leaves no trace and is simply processed again on Stripe's next retry.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
@@ -19,9 +20,9 @@ from oscar.apps.order.models import Order, PaymentEventType
 from oscar.apps.order.processing import EventHandler
 from oscar.apps.payment.models import Source
 
-from . import statuses
+from . import payouts, statuses
 from .methods import CARD
-from .models import StripeEvent
+from .models import ConnectedAccount, StripeEvent
 from .stripe_gateway import amount_in_minor_units
 
 logger = logging.getLogger(__name__)
@@ -45,15 +46,25 @@ class WebhookOutcome:
 def handle_webhook(payload: bytes, signature: str | None) -> WebhookOutcome:
     if not signature:
         raise InvalidWebhook("missing Stripe-Signature header")
-    if not settings.STRIPE_WEBHOOK_SECRET:
+    # The platform's endpoint and the Connect endpoint (events of connected accounts) may
+    # share this URL; each has its own signing secret.
+    secrets = [
+        secret
+        for secret in (settings.STRIPE_WEBHOOK_SECRET, settings.STRIPE_CONNECT_WEBHOOK_SECRET)
+        if secret
+    ]
+    if not secrets:
         raise InvalidWebhook("STRIPE_WEBHOOK_SECRET is not set; cannot verify any event")
-    try:
-        event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
-    except stripe.SignatureVerificationError as exc:
-        raise InvalidWebhook(f"signature verification failed: {exc.user_message or exc}") from exc
-    except ValueError as exc:
-        raise InvalidWebhook(f"payload is not JSON: {exc}") from exc
-    return handle_event(event)
+    for secret in secrets:
+        try:
+            event = stripe.Webhook.construct_event(payload, signature, secret)
+        except stripe.SignatureVerificationError as exc:
+            failure = exc
+            continue
+        except ValueError as exc:
+            raise InvalidWebhook(f"payload is not JSON: {exc}") from exc
+        return handle_event(event)
+    raise InvalidWebhook(f"signature verification failed: {failure.user_message or failure}")
 
 
 @transaction.atomic
@@ -66,7 +77,7 @@ def handle_event(event) -> WebhookOutcome:
         logger.info("Stripe event %s (%s) delivered again; ignored", event.id, event.type)
         return WebhookOutcome(event.id, event.type, False, record.processed)
     handler = HANDLERS.get(event.type)
-    processed = bool(handler and handler(event.data.object.to_dict()))
+    processed = bool(handler and handler(event.data.object.to_dict(), event))
     if processed:
         record.processed = True
         record.save(update_fields=["processed"])
@@ -91,9 +102,9 @@ def _card_source(intent: dict) -> Source | None:
     return source
 
 
-def payment_succeeded(intent: dict) -> bool:
-    """``payment_intent.succeeded``: debit the card source, record Oscar's payment event and
-    mark the order paid."""
+def payment_succeeded(intent: dict, event=None) -> bool:
+    """``payment_intent.succeeded``: debit the card source, record Oscar's payment event, mark
+    the order paid and create its producers' payouts (transferred once this commits)."""
     source = _card_source(intent)
     if source is None:
         return False
@@ -132,6 +143,7 @@ def payment_succeeded(intent: dict) -> bool:
     note = f"Stripe: PaymentIntent {intent['id']} succeeded."
     if statuses.PAID in order.available_statuses():
         handler.handle_order_status_change(order, statuses.PAID, note_msg=note)
+        payouts.create_order_payouts(order, source_transaction=intent.get("latest_charge") or "")
     else:
         # The money was taken (recorded above) but staff moved the order on, e.g. cancelled
         # it: they must see it and refund.
@@ -145,7 +157,7 @@ def payment_succeeded(intent: dict) -> bool:
     return True
 
 
-def payment_failed(intent: dict) -> bool:
+def payment_failed(intent: dict, event=None) -> bool:
     """``payment_intent.payment_failed``: the shopper's card was refused. The order waits for
     another attempt (the same PaymentIntent can still succeed)."""
     source = _card_source(intent)
@@ -168,7 +180,22 @@ def payment_failed(intent: dict) -> bool:
     return True
 
 
+def account_updated(account: dict, event=None) -> bool:
+    """``account.updated`` (a Connect event): a producer's connected account changed, e.g.
+    onboarding completed. Its payouts waiting for onboarding are sent once it is ready."""
+    record = (
+        ConnectedAccount.objects.select_for_update().filter(stripe_account_id=account["id"]).first()
+    )
+    if record is None:
+        logger.warning("Stripe: account %s is not a producer's account here", account["id"])
+        return False
+    created = getattr(event, "created", None)
+    as_of = dt.datetime.fromtimestamp(created, tz=dt.UTC) if created else None
+    return payouts.apply_account_state(record, account, as_of=as_of)
+
+
 HANDLERS = {
     "payment_intent.succeeded": payment_succeeded,
     "payment_intent.payment_failed": payment_failed,
+    "account.updated": account_updated,
 }

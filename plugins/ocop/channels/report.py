@@ -5,16 +5,16 @@
 revenue as whole VND (int), shares as floats 0–1 rounded to four places. Who counts and who is
 active comes from ``participation`` and nowhere else.
 
-The report costs a fixed number of SQL queries whatever the data size: 17, one fewer for each
-list with nothing to look up (nobody on the call list, nothing sold in the sales window, every
-past trend month from a snapshot); ``tests/test_channel_report.py`` pins it. The participation
-rule is evaluated once for ``as_of``: one query reads the population with each producer's
-``active_modern`` flag, and the headline, the five breakdowns, the trend's last point and the
-call list are all computed from it and from the population's certificates (a second query),
-instead of each asking the database to evaluate the rule again. Sales are grouped in the
-database from the monthly roll-up ``ChannelSalesMonth`` (``channels.sales``), a few rows per
-producer, channel and month instead of every activity event; one grouping by (producer,
-product) gives the producer, commune and product figures.
+The report costs a fixed number of SQL queries whatever the data size: 11, one fewer for each
+list with nothing to look up (no product sold in the sales window, every past trend month from
+a snapshot); ``tests/test_channel_report.py`` pins it. The participation rule is evaluated
+once for ``as_of``: one query reads the producers (of the filtered district and type) with
+each one's ``active_modern`` flag, another the valid 3★+ certificates; the population is those
+certificates' holders, and the headline, the five breakdowns, the trend's last point, the call
+list and the sales' names are all computed from these two lists. The trend's past months are
+snapshots or one query for all of them (``participation.month_end_counts``). Sales are grouped
+in one query from the monthly roll-ups (``channels.sales``), a few rows per producer, channel
+and month instead of every event.
 
 Sections
 --------
@@ -71,6 +71,7 @@ the trend take the matching breakdown row of the snapshot; with several, every m
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import heapq
 from collections import defaultdict
@@ -79,8 +80,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import (
+    BigIntegerField,
     Count,
     DateField,
     Exists,
@@ -106,10 +108,12 @@ from ..models import (
     OcopProduct,
     Presence,
     Producer,
+    ProducerChannelMonth,
     ProducerType,
     ReportSnapshot,
     add_months,
 )
+from ..models.certificates import certified_on_q
 from . import participation
 
 TREND_MONTHS = 12
@@ -200,8 +204,18 @@ class Filters:
             queryset = queryset.filter(product__group__code=self.group_code)
         return queryset
 
+    def held_certificates(self, queryset: QuerySet[Certificate]) -> QuerySet[Certificate]:
+        """Certificates of the filtered group held by producers of the filtered district and
+        type."""
+        queryset = self.certificates(queryset)
+        if self.district_code:
+            queryset = queryset.filter(product__producer__legacy_district_code=self.district_code)
+        if self.producer_type:
+            queryset = queryset.filter(product__producer__type=self.producer_type)
+        return queryset
+
     def activities(self, queryset: QuerySet) -> QuerySet:
-        """Activity events, or their monthly roll-up, narrowed by the filters."""
+        """Activity events, their monthly roll-ups or presences, narrowed by the filters."""
         if self.district_code:
             queryset = queryset.filter(producer__legacy_district_code=self.district_code)
         if self.producer_type:
@@ -228,7 +242,9 @@ def months_ending(as_of: dt.date, count: int) -> list[dt.date]:
     return [add_months(first, -offset) for offset in range(count - 1, -1, -1)]
 
 
+@functools.lru_cache(maxsize=4096)
 def _share(active: int, total: int) -> float:
+    """``participation.share`` as a float; thousands of breakdown rows repeat a few pairs."""
     return float(participation.share(active, total))
 
 
@@ -270,9 +286,11 @@ def build_channel_report(
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a report is built: the report allocates
-    a few hundred thousand dicts and lists (none in a cycle), and the collector's repeated
-    passes over them cost a tenth of the report's time at national scale."""
+    """Pause Python's cyclic garbage collector while a report is built. The report allocates
+    a few hundred thousand rows, lists and dicts (none in a cycle); left running, the collector
+    makes two or three full passes over the whole process (Django, Oscar and the report) each
+    time, 230 ms of a report of 480 ms at national scale. Afterwards it collects once what the
+    report left (about 20 ms)."""
     if not gc.isenabled():
         yield
         return
@@ -284,12 +302,19 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _build(as_of: dt.date, window_days: int, filters: Filters, sales_months: int) -> dict:
-    population = filters.producers(participation.population(as_of), as_of)
-    producers = _population(population, as_of, window_days)
-    certificates = _certified(population, as_of, filters)
+    # The population is the holders of the certificates that make a product certified on
+    # ``as_of`` (``participation.population``), read from those certificates here rather than
+    # by a second pass over them in the producers' query.
+    scope = Filters(filters.district_code, None, filters.producer_type)
+    certificates = _certified(scope, as_of)
+    holders = {c.producer for c in certificates if filters.group_code in (None, c.group)}
+    everyone = _population(scope.producers(Producer.objects.all(), as_of), as_of, window_days)
+    producers = [p for p in everyone if p.id in holders]
+    if filters.group_code is not None:
+        certificates = [c for c in certificates if c.producer in holders]
     counts = _population_counts(producers, certificates, filters)
     total = len(producers)
-    active_count = sum(p["active_modern"] for p in producers)
+    active_count = sum(p.active_modern for p in producers)
     share = participation.share(active_count, total)
     return {
         "as_of": as_of.isoformat(),
@@ -307,20 +332,21 @@ def _build(as_of: dt.date, window_days: int, filters: Filters, sales_months: int
         "by_producer_type": _by_fixed(counts["type"], PRODUCER_TYPE_NAMES),
         "by_stars": _by_fixed(counts["stars"], {s: f"{s} sao" for s in CERTIFIED_STARS}),
         "trend": _trend(as_of, window_days, filters, (total, active_count)),
-        "not_active": _not_active(producers, certificates, as_of),
+        "not_active": _not_active(producers, certificates, as_of, window_days, scope),
         "targets": _targets(as_of),
         "expiring_certificates": _expiring(as_of, filters),
-        "sales": _sales(as_of, sales_months, filters),
+        "sales": _sales(as_of, sales_months, filters, everyone),
     }
 
 
-def _population(population: QuerySet[Producer], as_of: dt.date, window_days: int) -> list[dict]:
-    """Every producer of the population with its contacts and ``active_modern``, in call-list
+def _population(producers: QuerySet[Producer], as_of: dt.date, window_days: int) -> list:
+    """``producers`` with their contacts and ``active_modern`` (named tuples), in call-list
     order: the one query that evaluates the participation rule for ``as_of``; the headline,
-    the breakdowns, the trend's last point and the call list are all read from it."""
+    the breakdowns, the trend's last point, the call list and the sales' names are all read
+    from it."""
     return list(
-        participation.with_participation(population, as_of, window_days)
-        .values(
+        participation.with_participation(producers, as_of, window_days)
+        .values_list(
             "id",
             "name",
             "type",
@@ -334,56 +360,63 @@ def _population(population: QuerySet[Producer], as_of: dt.date, window_days: int
             "phone",
             "email",
             "active_modern",
+            named=True,
         )
         .order_by("legacy_district_code", "commune_code", "name", "id")
     )
 
 
-def _certified(population: QuerySet[Producer], as_of: dt.date, filters: Filters) -> list[dict]:
-    """The population's valid 3★+ certificates, best first: the producers' highest stars,
-    their groups and the call list's products."""
-    certificates = Certificate.objects.certified_on(as_of)
-    if filters.applied:
-        # Unfiltered, the population is exactly the holders of these certificates.
-        certificates = certificates.filter(product__producer__in=population.values("pk"))
+def _certified(scope: Filters, as_of: dt.date) -> list:
+    """The valid 3★+ certificates of the producers in ``scope`` (named tuples ``producer,
+    product_name, group, stars, valid_until``), best first: the population, the producers'
+    highest stars, their groups and the call list's products."""
     return list(
-        certificates.values(
-            "product__producer_id", "product__name", "product__group__code", "stars", "valid_until"
-        ).order_by("-stars", "product__name", "pk")
+        scope.held_certificates(Certificate.objects.certified_on(as_of))
+        .annotate(
+            producer=F("product__producer_id"),
+            product_name=F("product__name"),
+            group=F("product__group__code"),
+        )
+        .values_list("producer", "product_name", "group", "stars", "valid_until", named=True)
+        .order_by("-stars", "product__name", "pk")
     )
 
 
-def _population_counts(
-    producers: list[dict], certificates: list[dict], filters: Filters
-) -> dict[str, dict]:
+def _population_counts(producers: list, certificates: list, filters: Filters) -> dict[str, dict]:
     """Producers counted and active per 2024 district, current commune, type and highest
     stars, summed in one pass (the four breakdowns). With a group filter the highest stars
     are those of the group's certificates. A unit's name is the greatest its producers give
     (they give the same but for typos)."""
     highest: dict[int, int] = {}
     for cert in certificates:  # best first, so a producer's first is its highest
-        if filters.group_code in (None, cert["product__group__code"]):
-            highest.setdefault(cert["product__producer_id"], cert["stars"])
+        if filters.group_code in (None, cert.group):
+            highest.setdefault(cert.producer, cert.stars)
     counts: dict[str, dict] = {"district": {}, "commune": {}, "type": {}, "stars": {}}
     districts, communes, types, stars = counts.values()
     for p in producers:
-        active = p["active_modern"]
-        for units, code, names in (
-            (districts, p["legacy_district_code"], (p["legacy_district"], p["legacy_province"])),
-            (communes, p["commune_code"], (p["commune"], p["province"])),
-        ):
-            unit = units.get(code or None)
-            if unit is None:
-                unit = units[code or None] = [names, 0, 0]
-            elif names > unit[0]:
-                unit[0] = names
-            unit[1] += 1
-            unit[2] += active
-        for totals, key in ((types, p["type"]), (stars, highest.get(p["id"]))):
-            total = totals.setdefault(key, [0, 0])
+        active = p.active_modern
+        _count_unit(
+            districts, p.legacy_district_code, (p.legacy_district, p.legacy_province), active
+        )
+        _count_unit(communes, p.commune_code, (p.commune, p.province), active)
+        for totals, key in ((types, p.type), (stars, highest.get(p.id))):
+            total = totals.get(key)
+            if total is None:
+                total = totals[key] = [0, 0]
             total[0] += 1
             total[1] += active
     return counts
+
+
+def _count_unit(units: dict, code: str, names: tuple[str, str], active: bool) -> None:
+    unit = units.get(code or None)
+    if unit is None:
+        units[code or None] = [names, 1, int(active)]
+        return
+    if names > unit[0]:
+        unit[0] = names
+    unit[1] += 1
+    unit[2] += active
 
 
 def _by_unit(units: dict[str | None, list]) -> list[dict]:
@@ -406,12 +439,12 @@ def _by_fixed(totals: dict[object, list[int]], names: dict) -> list[dict]:
     return [_row(key, name, *totals.get(key, (0, 0))) for key, name in names.items()]
 
 
-def _by_group(producers: list[dict], certificates: list[dict]) -> list[dict]:
+def _by_group(producers: list, certificates: list) -> list[dict]:
     """A producer counts in each group where it holds a valid 3★+ certificate."""
-    active = {p["id"]: p["active_modern"] for p in producers}
+    active = {p.id: p.active_modern for p in producers}
     members: dict[int, set[int]] = defaultdict(set)
     for cert in certificates:
-        members[cert["product__group__code"]].add(cert["product__producer_id"])
+        members[cert.group].add(cert.producer)
     return [
         _row(code, name, len(members[code]), sum(active[p] for p in members[code]))
         for code, name in GROUP_NAMES.items()
@@ -436,33 +469,24 @@ def _trend(
     days = {m: min(month_end(m), as_of) for m in months}
     frozen = _snapshot_points(months[:-1], window_days, filters)
     live = [m for m in months[:-1] if m not in frozen]
-    aggregates = {}
-    for index, month in enumerate(live):
-        day = days[month]
-        # An uncorrelated IN: the month's population is hashed once, not probed per producer
-        # for the total and again for the active count.
-        counted = Q(pk__in=participation.population(day).values("pk"))
-        if filters.group_code is not None:
-            counted &= Q(filters.group_condition(day))
-        aggregates[f"total_{index}"] = Count("pk", filter=counted)
-        aggregates[f"active_{index}"] = Count(
-            "pk", filter=counted & Q(participation.active_modern_condition(day, window_days))
+    counts = dict(
+        zip(
+            live,
+            participation.month_end_counts(
+                [days[m] for m in live],
+                window_days,
+                certificates=filters.held_certificates(Certificate.objects.all()),
+            ),
+            strict=True,
         )
-    counts = {}
-    if aggregates:
-        # The group filter is dated, so it is part of each month's condition above instead.
-        scope = Filters(filters.district_code, None, filters.producer_type).producers(
-            Producer.objects.all(), as_of
-        )
-        counts = scope.aggregate(**aggregates)
+    )
     points = []
     for month in months:
         if month in frozen:
             points.append(frozen[month])
             continue
-        if month in live:
-            index = live.index(month)
-            total, active = counts[f"total_{index}"], counts[f"active_{index}"]
+        if month in counts:
+            total, active = counts[month]
         else:
             total, active = current
         points.append(
@@ -485,10 +509,7 @@ def _snapshot_points(
     narrowed = filters.applied
     if len(narrowed) > 1:
         return {}
-    fields = {
-        "total": F("data__producers_total"),
-        "active": F("data__producers_active_modern"),
-    }
+    fields = {"total": F("producers_total"), "active": F("producers_active_modern")}
     if narrowed:
         ((name, value),) = narrowed.items()
         fields = {"rows": F(f"data__{_SNAPSHOT_BREAKDOWN[name]}")}
@@ -500,7 +521,7 @@ def _snapshot_points(
             row = next((r for r in snap["rows"] or [] if r["key"] == value), None)
             total, active = (row["total"], row["active"]) if row else (0, 0)
         else:
-            total, active = int(snap["total"]), int(snap["active"])
+            total, active = snap["total"], snap["active"]
         points[snap["month"]] = {
             "month": f"{snap['month']:%Y-%m}",
             "as_of": snap["as_of"].isoformat(),
@@ -515,54 +536,58 @@ def _snapshot_points(
 # Call list ------------------------------------------------------------------------------------
 
 
-def _not_active(producers: list[dict], certificates: list[dict], as_of: dt.date) -> list[dict]:
+def _not_active(
+    producers: list, certificates: list, as_of: dt.date, window_days: int, scope: Filters
+) -> list[dict]:
     """The call list: the population's producers not active, with their valid 3★+ products
-    and their modern-channel presences (read for these producers only)."""
-    callees = [p for p in producers if not p["active_modern"]]
-    wanted = {p["id"] for p in callees}
-    products = defaultdict(list)
+    and their modern-channel presences, read as those of the producers in ``scope`` with no
+    presence that counts (``participation.counting_presence``): naming the call list's
+    thousands of producers in the query costs more."""
+    callees = [p for p in producers if not p.active_modern]
+    products: dict[int, list[dict]] = {p.id: [] for p in callees}
     for cert in certificates:
-        if cert["product__producer_id"] in wanted:
-            products[cert["product__producer_id"]].append(
+        listed = products.get(cert.producer)
+        if listed is not None:
+            listed.append(
                 {
-                    "name": cert["product__name"],
-                    "stars": cert["stars"],
-                    "valid_until": cert["valid_until"].isoformat(),
+                    "name": cert.product_name,
+                    "stars": cert.stars,
+                    "valid_until": cert.valid_until.isoformat(),
                 }
             )
     last_activity = ChannelActivity.objects.filter(
         producer=OuterRef("producer"), channel=OuterRef("channel"), date__lte=as_of
     ).order_by("-date")
-    presences = defaultdict(list)
-    for presence in (
-        Presence.objects.filter(producer_id__in=wanted, channel__is_modern=True)
+    counting = Presence.objects.filter(participation.counting_presence(as_of, window_days))
+    presences: dict[int, list[dict]] = {p.id: [] for p in callees}
+    for producer, channel, verification, last in (
+        scope.activities(Presence.objects.filter(channel__is_modern=True))
+        .exclude(producer__in=counting.values("producer"))
         .annotate(last_activity=Subquery(last_activity.values("date")[:1]))
-        .values("producer_id", "channel__name", "verification", "last_activity")
+        .values_list("producer_id", "channel__name", "verification", "last_activity")
         .order_by("channel__name")
     ):
-        presences[presence["producer_id"]].append(
-            {
-                "channel": presence["channel__name"],
-                "verification": presence["verification"],
-                "last_activity": _iso(presence["last_activity"]),
-            }
-        )
+        listed = presences.get(producer)
+        if listed is not None:
+            listed.append(
+                {"channel": channel, "verification": verification, "last_activity": _iso(last)}
+            )
     return [
         {
-            "id": p["id"],
-            "name": p["name"],
-            "type": p["type"],
-            "type_name": PRODUCER_TYPE_NAMES.get(p["type"], p["type"]),
-            "address": p["address"],
-            "district_code": p["legacy_district_code"] or None,
-            "district": p["legacy_district"],
-            "commune_code": p["commune_code"] or None,
-            "commune": p["commune"],
-            "phone": p["phone"],
-            "email": p["email"],
-            "products": products[p["id"]],
-            "channels": [c["channel"] for c in presences[p["id"]]],
-            "presences": presences[p["id"]],
+            "id": p.id,
+            "name": p.name,
+            "type": p.type,
+            "type_name": PRODUCER_TYPE_NAMES.get(p.type, p.type),
+            "address": p.address,
+            "district_code": p.legacy_district_code or None,
+            "district": p.legacy_district,
+            "commune_code": p.commune_code or None,
+            "commune": p.commune,
+            "phone": p.phone,
+            "email": p.email,
+            "products": products[p.id],
+            "channels": [c["channel"] for c in presences[p.id]],
+            "presences": presences[p.id],
         }
         for p in callees
     ]
@@ -572,61 +597,48 @@ def _not_active(producers: list[dict], certificates: list[dict], as_of: dt.date)
 
 
 def _targets(as_of: dt.date) -> dict[str, dict]:
+    """The plan's other targets in two queries: the counts over the 3★+ certificates (not
+    revoked) in one aggregate (a product is new in the year when it has one dated in the year
+    and none before), then the craft villages."""
     year_start = as_of.replace(month=1, day=1)
     in_year = Q(decision_date__gte=year_start, decision_date__lte=as_of)
-    ranked = Q(stars__gte=MIN_CERTIFIED_STARS, revoked_on__isnull=True)
-    certified = Certificate.objects.certified_on(as_of)
-
-    products_ranked = certified.aggregate(n=Count("product", distinct=True))["n"]
-    new_products = (
-        OcopProduct.objects.annotate(
-            first_ranked=Min(
-                "certificates__decision_date",
-                filter=Q(
-                    certificates__stars__gte=MIN_CERTIFIED_STARS,
-                    certificates__revoked_on__isnull=True,
-                ),
-            )
-        )
-        .filter(first_ranked__gte=year_start, first_ranked__lte=as_of)
-        .count()
+    ranked = Certificate.objects.filter(stars__gte=MIN_CERTIFIED_STARS, revoked_on__isnull=True)
+    came_due = Q(decision_date__lte=as_of) & (
+        Q(valid_until__gte=year_start, valid_until__lt=as_of)
+        | Q(superseded_on__gte=year_start, superseded_on__lte=as_of)
     )
-    producers_developed = Certificate.objects.filter(ranked, in_year).aggregate(
-        n=Count("product__producer", distinct=True)
-    )["n"]
+    in_time = Q(superseded_on__lte=as_of) & Q(superseded_on__lte=F("valid_until"))
+    first_ranked_earlier = ranked.filter(product=OuterRef("product"), decision_date__lt=year_start)
+    counts = ranked.aggregate(
+        products_ranked=Count("product", distinct=True, filter=certified_on_q(as_of)),
+        new_products=Count(
+            "product", distinct=True, filter=in_year & ~Exists(first_ranked_earlier)
+        ),
+        producers_developed=Count("product__producer", distinct=True, filter=in_year),
+        due=Count("product", distinct=True, filter=came_due),
+        maintained=Count("product", distinct=True, filter=came_due & in_time),
+    )
     villages = (
-        Producer.objects.annotate(village=Lower(Trim("craft_village")))
+        # The plain test first: PostgreSQL knows how few producers have a village, and starts
+        # from them.
+        ranked.exclude(product__producer__craft_village="")
+        .annotate(village=Lower(Trim("product__producer__craft_village")))
         .exclude(village="")
         .values("village")
         .annotate(
-            first_ranked=Min(
-                "products__certificates__decision_date",
-                filter=Q(
-                    products__certificates__stars__gte=MIN_CERTIFIED_STARS,
-                    products__certificates__revoked_on__isnull=True,
-                ),
-            ),
-            certified=Count(
-                "products__certificates", filter=Q(products__certificates__in=certified)
-            ),
+            first_ranked=Min("decision_date"),
+            certified=Count("pk", filter=certified_on_q(as_of)),
         )
         .filter(certified__gt=0)
         .order_by()
     ).aggregate(
         total=Count("village"), new=Count("village", filter=Q(first_ranked__gte=year_start))
     )
-    came_due = Q(valid_until__gte=year_start, valid_until__lt=as_of) | Q(
-        superseded_on__gte=year_start, superseded_on__lte=as_of
-    )
-    in_time = Q(superseded_on__lte=as_of) & Q(superseded_on__lte=F("valid_until"))
-    due = Certificate.objects.filter(ranked, came_due, decision_date__lte=as_of).aggregate(
-        due=Count("product", distinct=True),
-        maintained=Count("product", distinct=True, filter=in_time),
-    )
+    due = {"due": counts["due"], "maintained": counts["maintained"]}
     values = {
-        "products_ranked": products_ranked,
-        "new_products_ranked": new_products,
-        "producers_developed": producers_developed,
+        "products_ranked": counts["products_ranked"],
+        "new_products_ranked": counts["new_products"],
+        "producers_developed": counts["producers_developed"],
         "craft_villages": villages["total"],
         "new_craft_villages": villages["new"],
         "ranked_maintained": _share(due["maintained"], due["due"]),
@@ -653,15 +665,9 @@ def _targets(as_of: dt.date) -> dict[str, dict]:
 
 def _expiring(as_of: dt.date, filters: Filters) -> list[dict]:
     until = as_of + dt.timedelta(days=EXPIRING_WITHIN_DAYS)
-    certificates = filters.certificates(Certificate.objects.certified_on(as_of)).filter(
+    certificates = filters.held_certificates(Certificate.objects.certified_on(as_of)).filter(
         valid_until__lte=until
     )
-    if filters.district_code:
-        certificates = certificates.filter(
-            product__producer__legacy_district_code=filters.district_code
-        )
-    if filters.producer_type:
-        certificates = certificates.filter(product__producer__type=filters.producer_type)
     rows = certificates.values(
         "pk",
         "product_id",
@@ -696,152 +702,185 @@ def _expiring(as_of: dt.date, filters: Filters) -> list[dict]:
 
 # Sales ----------------------------------------------------------------------------------------
 
-_MEASURES = ("orders", "revenue", "activities")
-#: Sums over the monthly roll-up.
-_SUMS = {measure: Sum(measure) for measure in _MEASURES}
+#: Figures as whole numbers from the database (no ``Decimal`` per grouped row).
+_BIG = BigIntegerField()
+#: Sums over the monthly roll-ups: orders, revenue, activities.
+_SUMS = {f"sum_{m}": Cast(Sum(m), _BIG) for m in ("orders", "revenue", "activities")}
 #: Sums over activity events, negated: the events after ``as_of`` in its own month, which the
 #: roll-up's last month holds and the report must not count.
 _LATE = {
-    "orders": Value(0) - Coalesce(Sum("orders"), Value(0)),
-    "revenue": Value(Decimal(0)) - Coalesce(Sum("revenue"), Value(Decimal(0))),
-    "activities": Value(0) - Count("pk"),
+    "sum_orders": Cast(Value(0) - Coalesce(Sum("orders"), Value(0)), _BIG),
+    "sum_revenue": Cast(Value(Decimal(0)) - Coalesce(Sum("revenue"), Value(Decimal(0))), _BIG),
+    "sum_activities": Cast(Value(0) - Count("pk"), _BIG),
+}
+#: What a sales row can be grouped by (the query's columns between the kind and the figures),
+#: with the constant a grouping that does not use a column puts in it: constants stay out of the
+#: GROUP BY and have the column's type, so PostgreSQL can match the branches' columns.
+_SALES_KEYS = {
+    "key_month": Value(dt.date.min),
+    "key_channel": Value(0),
+    "key_group": Value(0),
+    "key_stars": Value(0),
+    "key_district": Value(""),
+    "key_producer": Value(0),
+    "key_product": Value(0),
+}
+#: The three groupings of sales, by kind: (month, channel, group, stars) for the sections by
+#: month, channel, group and stars; (month, 2024 district); (producer, product) for the
+#: producers, communes and products.
+_MIX, _DISTRICTS, _PAIRS = 0, 1, 2
+_GROUPINGS = {
+    _MIX: {
+        "key_channel": F("channel_id"),
+        "key_group": F("product__group__code"),
+        "key_stars": F("product__current_certificate__stars"),
+    },
+    _DISTRICTS: {"key_district": F("producer__legacy_district_code")},
+    _PAIRS: {"key_producer": F("producer_id"), "key_product": F("product_id")},
 }
 
+#: Figures of a row being summed: [orders, revenue, activities].
+Figures = list[int]
 
-def _sales(as_of: dt.date, sales_months: int, filters: Filters) -> dict:
-    """Sales grouped in the database by ids and codes only: (month, channel, group, stars),
-    (month, 2024 district) and (producer, product), the last summed here per producer, per
-    commune and per product. They are read from the monthly roll-up (``ChannelSalesMonth``),
-    each grouping in one query together with the same grouping of the events dated after
-    ``as_of`` in its month, negated (usually none: only a report on a past day has them).
-    Names come from three small queries afterwards: carrying them through the grouping costs
-    more than the grouping itself."""
+
+def _sales(as_of: dt.date, sales_months: int, filters: Filters, producers: list) -> dict:
+    """Sales grouped in the database by ids and codes only, in one query: (month, channel,
+    group, stars), (month, 2024 district) and (producer, product), the last summed here per
+    producer, per commune and per product. They are read from the monthly roll-up
+    (``ChannelSalesMonth``), each grouping next to the same grouping of the events dated after
+    ``as_of`` in its month, negated (usually none: only a report on a past day has them); the
+    sales by district read ``ProducerChannelMonth`` when no group filter needs the products.
+    The groupings are the branches of one ``UNION ALL``. Names come from ``producers`` (the
+    producers in the filters' district and type, already read for the population) and two
+    small queries afterwards: carrying them through the grouping costs more than the grouping
+    itself."""
     months = months_ending(as_of, sales_months)
     labels = [f"{m:%Y-%m}" for m in months]
-    rollup = filters.activities(
-        ChannelSalesMonth.objects.filter(month__gte=months[0], month__lte=months[-1])
-    )
+    period = Q(month__gte=months[0], month__lte=months[-1])
+    rollup = filters.activities(ChannelSalesMonth.objects.filter(period))
+    # The sales by district need no product: unless a group narrows them, they read the roll-up
+    # per producer and channel, which has about half as many rows.
+    per_channel = rollup
+    if filters.group_code is None:
+        per_channel = filters.activities(ProducerChannelMonth.objects.filter(period))
     late = filters.activities(
         ChannelActivity.objects.filter(date__gt=as_of, date__lte=month_end(as_of))
-    ).annotate(month=Cast(TruncMonth("date"), DateField()))
-
-    def grouped(*fields: str) -> list[dict]:
-        sums = rollup.values(*fields).annotate(**_SUMS).order_by()
-        late_sums = late.values(*fields).annotate(**_LATE).order_by()
-        return _net(sums.union(late_sums, all=True), fields)
-
-    mix = grouped(
-        "month", "channel_id", "product__group__code", "product__current_certificate__stars"
     )
-    districts = grouped("month", "producer__legacy_district_code")
-    pairs = grouped("producer_id", "product_id")
-    producers = _totals(pairs, lambda r: r["producer_id"], lambda r: {})
-    top_products = heapq.nsmallest(
-        TOP_N,
-        _summed(
-            (r for r in pairs if r["product_id"] is not None),
-            lambda r: r["product_id"],
-            lambda r: {},
-        ),
-        key=lambda r: (-r["revenue"], -r["orders"], r["key"]),
-    )
-    channels = {c["id"]: c for c in Channel.objects.values("id", "slug", "name", "is_modern")}
-    scope = Filters(filters.district_code, None, filters.producer_type)
-    places = {
-        p["id"]: p
-        for p in scope.producers(Producer.objects.all(), as_of).values(
-            "id",
-            "name",
-            "legacy_district_code",
-            "legacy_district",
-            "legacy_province",
-            "commune_code",
-            "commune",
-            "province",
+    branches = [
+        _grouping(source, month, kind, sums)
+        for kind in _GROUPINGS
+        for source, month, sums in (
+            (per_channel if kind == _DISTRICTS else rollup, F("month"), _SUMS),
+            (late, Cast(TruncMonth("date"), DateField()), _LATE),
         )
-    }
+    ]
+    rows = _net(_fetch(branches[0].union(*branches[1:], all=True)), 1 + len(_SALES_KEYS))
+
+    # Months come as dates, or as ISO text from SQLite's computed columns.
+    index = {key: i for i, month in enumerate(months) for key in (month, month.isoformat())}
+    by_month = _Monthly(len(months))
+    by_channel, by_group, by_stars, by_district = (_Monthly(len(months)) for _ in range(4))
+    per_producer: dict[int, Figures] = {}
+    per_product: dict[int, Figures] = {}
+    for kind, month, channel, group, stars, district, producer, product, *figures in rows:
+        if kind == _PAIRS:  # two thirds of the rows: summed inline
+            total = per_producer.get(producer)
+            if total is None:
+                per_producer[producer] = figures
+            else:
+                total[0] += figures[0]
+                total[1] += figures[1]
+                total[2] += figures[2]
+            if product is not None:
+                _add(per_product, product, figures)
+        elif kind == _DISTRICTS:
+            by_district.add(district, index[month], figures)
+        else:
+            i = index[month]
+            by_month.add(None, i, figures)
+            by_channel.add(channel, i, figures)
+            by_group.add(group, i, figures)
+            by_stars.add(stars, i, figures)
+
+    channels = {c["id"]: c for c in Channel.objects.values("id", "slug", "name", "is_modern")}
+    places = {p.id: p for p in producers}
+    district_names: dict[str, tuple[str, str]] = {}
+    for p in producers:  # the greatest names a district's producers give, as in by_district
+        names = (p.legacy_district, p.legacy_province)
+        if names > district_names.get(p.legacy_district_code, ("", "")):
+            district_names[p.legacy_district_code] = names
+    by_producer = [
+        {
+            "key": producer,
+            "name": places[producer].name,
+            "district": places[producer].legacy_district,
+            "commune": places[producer].commune,
+            **_figures(figures),
+        }
+        for producer, figures in sorted(
+            per_producer.items(), key=lambda item: (-item[1][1], -item[1][0], str(item[0]))
+        )
+    ]
+    communes: dict[object, dict] = {}
+    for row in by_producer:
+        place = places[row["key"]]
+        code = place.commune_code or None
+        commune = communes.get(code)
+        if commune is None:
+            commune = communes[code] = {
+                "key": code,
+                **_place((place.commune, place.province)),
+                "orders": 0,
+                "revenue": 0,
+                "activities": 0,
+            }
+        commune["orders"] += row["orders"]
+        commune["revenue"] += row["revenue"]
+        commune["activities"] += row["activities"]
+    top_products = heapq.nsmallest(
+        TOP_N, per_product.items(), key=lambda item: (-item[1][1], -item[1][0], item[0])
+    )
     product_names = {
         p["id"]: p
-        for p in OcopProduct.objects.filter(pk__in=[r["key"] for r in top_products]).values(
+        for p in OcopProduct.objects.filter(pk__in=[key for key, _f in top_products]).values(
             "id", "name", "producer__name"
         )
     }
-    district_names = {
-        p["legacy_district_code"]: (p["legacy_district"], p["legacy_province"])
-        for p in places.values()
-    }
-
-    by_month = {label: dict.fromkeys(_MEASURES, 0) for label in labels}
-    for r in mix:
-        point = by_month[r["label"]]
-        point["orders"] += r["orders"]
-        point["revenue"] += r["revenue"]
-        point["activities"] += r["activities"]
-    by_producer = [
-        {
-            "key": r["key"],
-            "name": places[r["key"]]["name"],
-            "district": places[r["key"]]["legacy_district"],
-            "commune": places[r["key"]]["commune"],
-            "orders": r["orders"],
-            "revenue": r["revenue"],
-            "activities": r["activities"],
-        }
-        for r in producers
-    ]
+    totals = by_month.cells(None)
     return {
         "months": labels,
         "start": months[0].isoformat(),
         "end": as_of.isoformat(),
-        "total": {m: sum(p[m] for p in by_month.values()) for m in _MEASURES},
-        "by_month": [{"month": label, **figures} for label, figures in by_month.items()],
-        "by_channel": _monthly(
-            mix,
+        "total": _figures([sum(cell[n] for cell in totals) for n in range(3)]),
+        "by_month": [
+            {"month": label, **_figures(cell)} for label, cell in zip(labels, totals, strict=True)
+        ],
+        "by_channel": by_channel.rows(
             labels,
-            lambda r: channels[r["channel_id"]]["slug"],
-            lambda r: {
-                "name": channels[r["channel_id"]]["name"],
-                "is_modern": channels[r["channel_id"]]["is_modern"],
-            },
+            lambda c: channels[c]["slug"],
+            lambda c: {"name": channels[c]["name"], "is_modern": channels[c]["is_modern"]},
         ),
-        "by_group": _monthly(
-            mix,
-            labels,
-            lambda r: r["product__group__code"],
-            lambda r: {"name": GROUP_NAMES.get(r["product__group__code"], UNKNOWN)},
+        "by_group": by_group.rows(
+            labels, lambda g: g, lambda g: {"name": GROUP_NAMES.get(g, UNKNOWN)}
         ),
-        "by_district": _monthly(
-            districts,
-            labels,
-            lambda r: r["producer__legacy_district_code"] or None,
-            lambda r: _place(district_names.get(r["producer__legacy_district_code"])),
+        "by_district": by_district.rows(
+            labels, lambda d: d or None, lambda d: _place(district_names.get(d))
         ),
-        "by_commune": _totals(
-            producers,
-            lambda r: places[r["key"]]["commune_code"] or None,
-            lambda r: _place((places[r["key"]]["commune"], places[r["key"]]["province"])),
-        ),
+        "by_commune": sorted(communes.values(), key=_by_revenue),
         "by_stars": sorted(
-            _monthly(
-                mix,
-                labels,
-                lambda r: r["product__current_certificate__stars"],
-                lambda r: {"name": _stars_name(r["product__current_certificate__stars"])},
-            ),
+            by_stars.rows(labels, lambda s: s, lambda s: {"name": _stars_name(s)}),
             key=lambda r: -(r["key"] or 0),
         ),
         "by_producer": by_producer,
         "top_products": [
             {
                 "rank": rank,
-                "key": r["key"],
-                "name": product_names[r["key"]]["name"],
-                "producer": product_names[r["key"]]["producer__name"],
-                "orders": r["orders"],
-                "revenue": r["revenue"],
-                "activities": r["activities"],
+                "key": key,
+                "name": product_names[key]["name"],
+                "producer": product_names[key]["producer__name"],
+                **_figures(figures),
             }
-            for rank, r in enumerate(top_products, start=1)
+            for rank, (key, figures) in enumerate(top_products, start=1)
         ],
         "top_producers": [
             {"rank": rank, **row} for rank, row in enumerate(by_producer[:TOP_N], start=1)
@@ -849,28 +888,102 @@ def _sales(as_of: dt.date, sales_months: int, filters: Filters) -> dict:
     }
 
 
-def _net(rows: Iterable[dict], fields: tuple[str, ...]) -> list[dict]:
-    """Roll-up rows and negated late rows summed per ``fields``, figures as ints and months
-    labelled; a group left without events is dropped, as grouping the events would not have
-    it."""
+def _fetch(query: QuerySet) -> list[tuple]:
+    """The rows of ``query`` as the database driver returns them. The sales query's columns are
+    ids, codes, dates and whole numbers: Django's per-value converters would only turn ints
+    into ints (a fifth of the section's Python time at national scale)."""
+    sql, params = query.query.sql_with_params()
+    with connections[query.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _grouping(source: QuerySet, month, kind: int, sums: dict) -> QuerySet:
+    """One branch of the sales query: ``source`` grouped as ``kind`` says, with every column
+    of ``_SALES_KEYS``."""
+    keys = {"key_month": month} if kind != _PAIRS else {}
+    keys |= _GROUPINGS[kind]
+    columns = {name: keys.get(name, constant) for name, constant in _SALES_KEYS.items()}
+    return (
+        source.annotate(kind=Value(kind), **columns)
+        .values_list("kind", *columns)
+        .annotate(**sums)
+        .order_by()
+    )
+
+
+class _Monthly:
+    """Figures summed per raw key (an id or a code) and month of the sales period."""
+
+    def __init__(self, months: int) -> None:
+        self.months = months
+        self.figures: dict[object, list[Figures]] = {}
+
+    def add(self, key: object, month: int, figures: Figures) -> None:
+        """Add ``figures`` to ``key``'s ``month`` (an index)."""
+        cells = self.figures.get(key)
+        if cells is None:
+            cells = self.figures[key] = [[0, 0, 0] for _ in range(self.months)]
+        cell = cells[month]
+        cell[0] += figures[0]
+        cell[1] += figures[1]
+        cell[2] += figures[2]
+
+    def cells(self, key: object) -> list[Figures]:
+        return self.figures.get(key) or [[0, 0, 0] for _ in range(self.months)]
+
+    def rows(self, labels: list[str], key, describe) -> list[dict]:
+        """One row per ``key(raw key)`` (raw keys giving the same key are summed, described by
+        the first) with its totals and every month (zeros included), biggest revenue first."""
+        merged: dict[object, tuple[object, list[Figures]]] = {}
+        for raw, cells in self.figures.items():
+            k = key(raw)
+            if k in merged:
+                for into, cell in zip(merged[k][1], cells, strict=True):
+                    for n in range(3):
+                        into[n] += cell[n]
+            else:
+                merged[k] = (raw, [list(cell) for cell in cells])
+        rows = [
+            {
+                "key": k,
+                **describe(raw),
+                **_figures([sum(cell[n] for cell in cells) for n in range(3)]),
+                "months": [
+                    {"month": label, **_figures(cell)}
+                    for label, cell in zip(labels, cells, strict=True)
+                ],
+            }
+            for k, (raw, cells) in merged.items()
+        ]
+        return sorted(rows, key=_by_revenue)
+
+
+def _add(sums: dict[object, Figures], key: object, figures: Figures) -> None:
+    total = sums.get(key)
+    if total is None:
+        sums[key] = list(figures)
+    else:
+        total[0] += figures[0]
+        total[1] += figures[1]
+        total[2] += figures[2]
+
+
+def _figures(figures: Figures) -> dict[str, int]:
+    return {"orders": figures[0], "revenue": figures[1], "activities": figures[2]}
+
+
+def _net(rows: Iterable[tuple], width: int) -> list[tuple]:
+    """Roll-up rows and negated late rows, ``width`` columns saying the group then the three
+    figures, summed per group; a group left without events is dropped, as grouping the events
+    would not have it."""
     rows = list(rows)
-    labels: dict[dt.date, str] = {}
-    for r in rows:
-        r["orders"], r["revenue"] = int(r["orders"]), int(r["revenue"])
-        if "month" in r:
-            month = r["month"]
-            r["label"] = labels.get(month) or labels.setdefault(month, f"{month:%Y-%m}")
-    if all(r["activities"] > 0 for r in rows):
+    if all(r[-1] > 0 for r in rows):
         return rows  # no late events: each group is one row of the roll-up
-    sums: dict[tuple, dict] = {}
+    sums: dict[tuple, Figures] = {}
     for r in rows:
-        key = tuple(r[f] for f in fields)
-        if key not in sums:
-            sums[key] = r
-            continue
-        for measure in _MEASURES:
-            sums[key][measure] += r[measure]
-    return [r for r in sums.values() if r["activities"]]
+        _add(sums, r[:width], r[width:])
+    return [(*key, *figures) for key, figures in sums.items() if figures[2]]
 
 
 def _place(names: tuple[str, str] | None) -> dict:
@@ -884,53 +997,6 @@ def _stars_name(stars: int | None) -> str:
 
 def _by_revenue(row: dict) -> tuple:
     return (-row["revenue"], -row["orders"], row["key"] is None, str(row["key"]))
-
-
-def _totals(rows: Iterable[dict], key, describe) -> list[dict]:
-    """Grouped rows summed per ``key(row)``, biggest revenue first."""
-    return sorted(_summed(rows, key, describe), key=_by_revenue)
-
-
-def _summed(rows: Iterable[dict], key, describe) -> Iterable[dict]:
-    """Grouped rows summed per ``key(row)``, each ``{key, **describe(row), orders, revenue,
-    activities}``."""
-    result: dict[object, dict] = {}
-    for r in rows:
-        k = key(r)
-        row = result.get(k)
-        if row is None:
-            row = result[k] = {"key": k, **describe(r), **dict.fromkeys(_MEASURES, 0)}
-        row["orders"] += r["orders"]
-        row["revenue"] += r["revenue"]
-        row["activities"] += r["activities"]
-    return result.values()
-
-
-def _monthly(rows: Iterable[dict], labels: list[str], key, describe) -> list[dict]:
-    """Grouped (month, …) rows summed per ``key(row)``, each with every month of ``labels``
-    (zeros included), biggest revenue first."""
-    result: dict[object, dict] = {}
-    for r in rows:
-        k = key(r)
-        row = result.get(k)
-        if row is None:
-            row = result[k] = {
-                "key": k,
-                **describe(r),
-                **dict.fromkeys(_MEASURES, 0),
-                "months": {label: dict.fromkeys(_MEASURES, 0) for label in labels},
-            }
-        point = row["months"][r["label"]]
-        orders, revenue, activities = r["orders"], r["revenue"], r["activities"]
-        point["orders"] += orders
-        point["revenue"] += revenue
-        point["activities"] += activities
-        row["orders"] += orders
-        row["revenue"] += revenue
-        row["activities"] += activities
-    for row in result.values():
-        row["months"] = [{"month": label, **row["months"][label]} for label in labels]
-    return sorted(result.values(), key=_by_revenue)
 
 
 # Snapshots ------------------------------------------------------------------------------------
@@ -972,15 +1038,20 @@ def snapshot_month(
         return existing
     as_of = month_end(first)
     data = snapshot_data(build_channel_report(as_of, window_days))
+    figures = {
+        "as_of": as_of,
+        "data": data,
+        "producers_total": data["producers_total"],
+        "producers_active_modern": data["producers_active_modern"],
+    }
     if existing is not None:
-        existing.as_of, existing.data = as_of, data
-        existing.save(update_fields=["as_of", "data"])
+        for name, value in figures.items():
+            setattr(existing, name, value)
+        existing.save(update_fields=list(figures))
         return existing
     try:
         with transaction.atomic():
-            return ReportSnapshot.objects.create(
-                month=first, as_of=as_of, window_days=window_days, data=data
-            )
+            return ReportSnapshot.objects.create(month=first, window_days=window_days, **figures)
     except IntegrityError:
         # Another run stored the month meanwhile: that one stands.
         return ReportSnapshot.objects.get(month=first, window_days=window_days)

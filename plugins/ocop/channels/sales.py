@@ -1,16 +1,20 @@
-"""The monthly sales roll-up (doanh số theo tháng) that the channel report's sales section reads.
+"""The monthly roll-ups of channel activity that the channel report reads instead of every event.
 
-``ChannelSalesMonth`` holds, per (month, producer, channel, product), the orders, revenue and
-number of ``ChannelActivity`` events: grouping a few rows per producer, channel and month is
-what keeps the report fast when activity comes as one row per order or per day.
+* ``ChannelSalesMonth`` (doanh số theo tháng) holds, per (month, producer, channel, product),
+  the orders, revenue and number of ``ChannelActivity`` events: the report's sales section
+  groups a few rows per producer, channel and month instead of every order or report row.
+* ``ProducerChannelMonth`` holds the same sums per (month, producer, channel), with the first
+  and last day of the month with a *selling* event: what the participation rule reads
+  (``channels.participation``), and the sales by district.
 
-Every writer of activity (``services.record_activity``, the channel-report import) calls
-``refresh_sales_months`` in its own transaction with the (month, producer, channel) keys it
-touched. Those keys' rows are recomputed from the activity itself (one DELETE, one
-INSERT … SELECT, after locking the keys' producers so concurrent writers take turns), so the
-roll-up always equals what grouping the activity would give and nothing is ever added to it
-twice. ``rebuild_sales_rollup`` recomputes it all: after loading activity by other means (a
-COPY, a restore), through ``manage.py ocop_rebuild_sales``.
+Every writer of activity (``services.record_activity``, ``services.delete_activities``, the
+channel-report import) calls ``refresh_sales_months`` in its own transaction with the (month,
+producer, channel) keys it touched: it is the one function a new writer (a connected store)
+must call. Those keys' rows are recomputed from the activity itself (after locking the keys'
+producers so concurrent writers take turns), so the roll-ups always equal what grouping the
+activity would give and nothing is ever added twice. ``rebuild_sales_rollup`` recomputes both
+from scratch: after loading activity by other means (a COPY, a restore), through
+``manage.py ocop_rebuild_sales``.
 """
 
 from __future__ import annotations
@@ -22,16 +26,49 @@ from functools import reduce
 from operator import or_
 
 from django.db import connections, router, transaction
-from django.db.models import Count, DateField, Q, QuerySet, Sum, Value
+from django.db.models import Count, DateField, Max, Min, Model, Q, QuerySet, Sum, Value
 from django.db.models.functions import Cast, Coalesce, TruncMonth
 
-from ..models import ChannelActivity, ChannelSalesMonth, Producer, add_months
+from ..models import (
+    ChannelActivity,
+    ChannelSalesMonth,
+    Producer,
+    ProducerChannelMonth,
+    add_months,
+)
+from .participation import SELLING
 
-#: (first day of the month, producer id, channel id): the unit the roll-up is refreshed by.
+#: (first day of the month, producer id, channel id): the unit the roll-ups are refreshed by.
 SalesKey = tuple[dt.date, int, int]
 
-#: The roll-up's columns, in the order the aggregate query selects them.
-_COLUMNS = ("month", "producer_id", "channel_id", "product_id", "orders", "revenue", "activities")
+#: The sums both roll-ups hold.
+_SUMS = {
+    "orders": Coalesce(Sum("orders"), Value(0)),
+    "revenue": Coalesce(Sum("revenue"), Value(Decimal(0))),
+    "activities": Count("pk"),
+}
+#: Each roll-up's columns, in the order its grouping query selects them.
+_COLUMNS = {
+    ChannelSalesMonth: (
+        "month",
+        "producer_id",
+        "channel_id",
+        "product_id",
+        "orders",
+        "revenue",
+        "activities",
+    ),
+    ProducerChannelMonth: (
+        "month",
+        "producer_id",
+        "channel_id",
+        "first_selling_day",
+        "last_selling_day",
+        "orders",
+        "revenue",
+        "activities",
+    ),
+}
 
 
 def sales_key(producer_id: int, channel_id: int, day: dt.date) -> SalesKey:
@@ -40,37 +77,41 @@ def sales_key(producer_id: int, channel_id: int, day: dt.date) -> SalesKey:
 
 
 def refresh_sales_months(keys: Iterable[SalesKey]) -> None:
-    """Recompute the roll-up rows of ``keys`` from the activity (three queries, none when
+    """Recompute the roll-up rows of ``keys`` from the activity (five queries, none when
     ``keys`` is empty). Call it in the transaction that wrote the activity."""
     keys = set(keys)
     if not keys:
         return
     with transaction.atomic(savepoint=False):
         _lock(Producer.objects.filter(pk__in={p for _m, p, _c in keys}))
-        _delete(
-            ChannelSalesMonth.objects.filter(
-                reduce(or_, (Q(month=m, producer_id=p, channel_id=c) for m, p, c in keys))
+        activities = ChannelActivity.objects.filter(
+            reduce(
+                or_,
+                (
+                    Q(producer_id=p, channel_id=c, date__gte=m, date__lt=add_months(m, 1))
+                    for m, p, c in keys
+                ),
             )
         )
-        _insert_sums(
-            ChannelActivity.objects.filter(
-                reduce(
-                    or_,
-                    (
-                        Q(producer_id=p, channel_id=c, date__gte=m, date__lt=add_months(m, 1))
-                        for m, p, c in keys
-                    ),
-                )
-            )
-        )
+        for model, rows in (
+            (ChannelSalesMonth, _product_months(activities)),
+            (ProducerChannelMonth, _channel_months(activities)),
+        ):
+            _delete(model, keys)
+            _insert(model, rows)
 
 
 @transaction.atomic
 def rebuild_sales_rollup() -> int:
-    """Recompute the whole roll-up from the activity; returns the number of rows it holds."""
+    """Recompute both roll-ups from the activity; returns the number of sales rows."""
     _lock(Producer.objects.all())
-    _delete(ChannelSalesMonth.objects.all())
-    _insert_sums(ChannelActivity.objects.all())
+    activities = ChannelActivity.objects.all()
+    for model, rows in (
+        (ChannelSalesMonth, _product_months(activities)),
+        (ProducerChannelMonth, _channel_months(activities)),
+    ):
+        _delete(model, None)
+        _insert(model, rows)
     return ChannelSalesMonth.objects.count()
 
 
@@ -81,33 +122,61 @@ def _lock(producers: QuerySet[Producer]) -> None:
     list(producers.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
 
 
-def _delete(rows: QuerySet[ChannelSalesMonth]) -> None:
-    """One plain DELETE. ``QuerySet.delete()`` would read every row first to send delete
-    signals (a search-index receiver listens to all models); nothing listens to this one and
-    nothing refers to it."""
-    rows._raw_delete(rows.db)
-
-
-def _insert_sums(activities: QuerySet[ChannelActivity]) -> None:
-    """Insert the sums of ``activities`` per roll-up row with one INSERT … SELECT: the ORM
-    writes the grouping query, and the rows never travel through Python. Rows go in month
-    order: the report reads a range of months, and reads them faster stored together (a fifth
-    faster at national scale than in the grouping's own order)."""
-    sums = (
+def _product_months(activities: QuerySet[ChannelActivity]) -> QuerySet:
+    """The ``ChannelSalesMonth`` rows of ``activities``, in month order: the report reads a
+    range of months, and reads them faster stored together (a fifth faster at national scale
+    than in the grouping's own order)."""
+    return (
         activities.annotate(month=Cast(TruncMonth("date"), DateField()))
         .values("month", "producer_id", "channel_id", "product_id")
-        .annotate(
-            orders=Coalesce(Sum("orders"), Value(0)),
-            revenue=Coalesce(Sum("revenue"), Value(Decimal(0))),
-            activities=Count("pk"),
-        )
+        .annotate(**_SUMS)
         .order_by("month", "producer_id", "channel_id", "product_id")
     )
-    alias = router.db_for_write(ChannelSalesMonth)
-    connection = connections[alias]
-    select, params = sums.query.get_compiler(using=alias).as_sql()
+
+
+def _channel_months(activities: QuerySet[ChannelActivity]) -> QuerySet:
+    """The ``ProducerChannelMonth`` rows of ``activities``: sums and selling days per month,
+    producer and channel."""
+    return (
+        activities.annotate(month=Cast(TruncMonth("date"), DateField()))
+        .values("month", "producer_id", "channel_id")
+        # Before the sums: their names would hide the fields SELLING reads.
+        .annotate(
+            first_selling_day=Min("date", filter=SELLING),
+            last_selling_day=Max("date", filter=SELLING),
+        )
+        .annotate(**_SUMS)
+        .order_by("month", "producer_id", "channel_id")
+    )
+
+
+def _delete(model: type[Model], keys: set[SalesKey] | None) -> None:
+    """One plain DELETE of the rows of ``keys`` (every row when None). ``QuerySet.delete()``
+    would first read every row to send delete signals (a search-index receiver listens to all
+    models); nothing listens to these rows and nothing refers to them."""
+    connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
-    table = quote(ChannelSalesMonth._meta.db_table)
-    columns = ", ".join(quote(c) for c in _COLUMNS)
+    sql = f"DELETE FROM {quote(model._meta.db_table)}"
+    params: list[object] = []
+    if keys is not None:
+        match = "({} = %s AND {} = %s AND {} = %s)".format(
+            *map(quote, ("month", "producer_id", "channel_id"))
+        )
+        sql += " WHERE " + " OR ".join([match] * len(keys))
+        for month, producer_id, channel_id in sorted(keys):
+            params += [connection.ops.adapt_datefield_value(month), producer_id, channel_id]
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
+        cursor.execute(sql, params)
+
+
+def _insert(model: type[Model], rows: QuerySet) -> None:
+    """Insert ``rows`` (a ``values()`` query selecting the model's ``_COLUMNS`` in order) with
+    one INSERT … SELECT: the ORM writes the grouping query, and the rows never travel through
+    Python."""
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    select, params = rows.query.get_compiler(using=alias).as_sql()
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in _COLUMNS[model])
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({columns}) {select}", params)

@@ -182,3 +182,22 @@ def record_activity(
             producer, channel, source=presence_source, user=user, listing_url=evidence_url
         )
     return activity, changed
+
+
+def delete_activities(source: str, references: list[str]) -> int:
+    """Delete the activity events of ``source`` with these ``references`` (an order cancelled
+    in a connected store); the monthly sales roll-up follows in the same transaction. Presences
+    stay as they are: they were evidenced. Returns how many events were deleted."""
+    if not references:
+        return 0
+    with transaction.atomic():
+        events = list(
+            ChannelActivity.objects.select_for_update().filter(
+                source=source, reference__in=references
+            )
+        )
+        if not events:
+            return 0
+        ChannelActivity.objects.filter(pk__in=[e.pk for e in events]).delete()
+        refresh_sales_months({sales_key(e.producer_id, e.channel_id, e.date) for e in events})
+    return len(events)

@@ -305,6 +305,58 @@ def import_certificates(
     return result
 
 
+def record_decision(
+    ocop: OcopProduct,
+    *,
+    stars: int,
+    score: int | None,
+    decision_number: str,
+    decision_date: dt.date,
+    valid_until: dt.date | None = None,
+    today: dt.date | None = None,
+) -> tuple[Certificate, bool]:
+    """Record one recognition decision on a product outside a list, by the rules a list import
+    follows: a new decision is a new certificate that supersedes the older ones (an upgrade
+    when it has more stars); the same decision (number and date) is corrected in place. The
+    product's current certificate and its Oscar attributes follow. Returns the certificate and
+    whether it is new. Used when staff approve a producer's change request."""
+    today = today or local_today()
+    values = {
+        "stars": stars,
+        "score": score,
+        "decision_date_is_year_only": False,
+        "issuing_level": parsing.infer_issuing_level(stars, decision_number),
+        "valid_until": valid_until or add_months(decision_date, VALIDITY_MONTHS),
+    }
+    with transaction.atomic():
+        structure = ensure_catalogue_structure()
+        history = list(Certificate.objects.select_for_update().filter(product=ocop))
+        certificate = next(
+            (
+                c
+                for c in history
+                if (c.decision_number, c.decision_date) == (decision_number, decision_date)
+            ),
+            None,
+        )
+        created = certificate is None
+        if created:
+            certificate = Certificate.objects.create(
+                product=ocop,
+                decision_number=decision_number,
+                decision_date=decision_date,
+                **values,
+            )
+            history.append(certificate)
+        else:
+            for name, value in values.items():
+                setattr(certificate, name, value)
+            certificate.save(update_fields=[*values, "updated_at"])
+        writer = _Writer(structure, None, ImportResult(), today)
+        writer._refresh_history({ocop.pk: history}, {ocop.pk: ocop})
+    return certificate, created
+
+
 def _batches(items: Iterable[CertificateRow], size: int) -> Iterator[list[CertificateRow]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
@@ -561,7 +613,11 @@ class _Writer:
     """Writes batches of parsed rows with a fixed number of queries per batch."""
 
     def __init__(
-        self, structure: CatalogueStructure, run: ImportRun, result: ImportResult, today: dt.date
+        self,
+        structure: CatalogueStructure,
+        run: ImportRun | None,
+        result: ImportResult,
+        today: dt.date,
     ):
         self.structure = structure
         self.run = run

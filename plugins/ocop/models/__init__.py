@@ -28,9 +28,11 @@ from .channels import (
     Presence,
     PresenceEvent,
     PresenceSource,
+    ProducerChannelMonth,
     ReportSnapshot,
     Verification,
 )
+from .scans import CertificateScan, CertificationChangeRequest
 from .storefront import CounterfeitReport
 
 __all__ = [
@@ -43,6 +45,8 @@ __all__ = [
     "ActivitySource",
     "ApiToken",
     "Certificate",
+    "CertificateScan",
+    "CertificationChangeRequest",
     "CertificateQuerySet",
     "CertificateStatus",
     "Channel",
@@ -56,6 +60,7 @@ __all__ = [
     "PresenceEvent",
     "PresenceSource",
     "Producer",
+    "ProducerChannelMonth",
     "ProducerType",
     "ProductGroup",
     "ReportSnapshot",

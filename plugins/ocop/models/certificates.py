@@ -170,15 +170,21 @@ class OcopProduct(models.Model):
         return self.name
 
 
+def certified_on_q(day: dt.date) -> models.Q:
+    """The condition of a certificate that makes its product OCOP-certified (3★+) on ``day``,
+    as a ``Q`` (to count over several days in one query)."""
+    return models.Q(
+        stars__gte=MIN_CERTIFIED_STARS,
+        decision_date__lte=day,
+        valid_until__gte=day,
+        revoked_on__isnull=True,
+    ) & (models.Q(superseded_on__isnull=True) | models.Q(superseded_on__gt=day))
+
+
 class CertificateQuerySet(models.QuerySet):
     def certified_on(self, day: dt.date) -> CertificateQuerySet:
         """Certificates that make their product OCOP-certified (3★+) on ``day``."""
-        return self.filter(
-            stars__gte=MIN_CERTIFIED_STARS,
-            decision_date__lte=day,
-            valid_until__gte=day,
-            revoked_on__isnull=True,
-        ).exclude(superseded_on__lte=day)
+        return self.filter(certified_on_q(day))
 
 
 class Certificate(models.Model):

@@ -1,8 +1,9 @@
-"""``manage.py ocop_rebuild_sales``: recompute the monthly sales roll-up from channel activity.
+"""``manage.py ocop_rebuild_sales``: recompute the monthly roll-ups from channel activity.
 
-The roll-up (``ChannelSalesMonth``) is kept up to date by every writer of activity; run this
-after activity was loaded or changed by other means (a COPY, a restore, SQL by hand). It
-replaces the roll-up in one transaction, so reports keep reading the old one meanwhile.
+The roll-ups (``ChannelSalesMonth`` per product, ``ProducerChannelMonth`` per producer and
+channel, which the participation rule reads) are kept up to date by every writer of activity;
+run this after activity was loaded or changed by other means (a COPY, a restore, SQL by hand).
+It replaces them in one transaction, so reports keep reading the old ones meanwhile.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ from plugins.ocop.channels.sales import rebuild_sales_rollup
 
 
 class Command(BaseCommand):
-    help = "Recompute the monthly sales roll-up (ChannelSalesMonth) from channel activity."
+    help = (
+        "Recompute the monthly roll-ups of channel activity (ChannelSalesMonth, "
+        "ProducerChannelMonth) from the activity."
+    )
 
     def handle(self, *args, **options):
         started = time.perf_counter()
         rows = rebuild_sales_rollup()
         self.stdout.write(
-            f"Rebuilt the monthly sales roll-up: {rows:,} rows "
+            f"Rebuilt the monthly roll-ups ({rows:,} rows of sales per product) "
             f"in {time.perf_counter() - started:.1f} s."
         )
