@@ -40,6 +40,13 @@ def tasks_run_in_process(request):
 
 
 @pytest.fixture
+def media_root(settings, tmp_path):
+    """Files stored during the test go to a throw-away media directory, not the checkout's
+    data/ (modules use it with ``pytest.mark.usefixtures("media_root")``)."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture
 def sample_xlsx() -> Path:
     return FIXTURES / "danh-sach-ocop-mau.xlsx"
 

@@ -6,15 +6,25 @@ script serves moto's own WSGI application behind a check of SigV4 query signatur
 with botocore's signer, the code that made them) and of ``X-Amz-Date`` + ``X-Amz-Expires``, so a
 test can see an expired or tampered presigned URL refused. Everything else is moto's.
 
-Run as ``python tests/s3_server.py --port N --access-key K --secret-key S``.
+Run as ``python tests/s3_server.py --port N --access-key K --secret-key S``. Tests start it (or
+moto's plain server) in its own process with :func:`running_server`.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode
 
+import pytest
 from botocore.auth import S3SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
@@ -90,6 +100,54 @@ class PresignedUrlCheck:
         if expected != params["X-Amz-Signature"]:
             return "SignatureDoesNotMatch", "The request signature does not match"
         return None
+
+
+# Starting a server from tests ---------------------------------------------------------------
+
+SERVER_START_TIMEOUT = 60
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_answering(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"moto server exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # It answered, if only to say no.
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"moto server did not answer within {SERVER_START_TIMEOUT}s:\n{log.read_text()}")
+
+
+@contextmanager
+def running_server(command: Sequence[str], port: int, log: Path) -> Iterator[str]:
+    """Run ``command`` (a moto server listening on 127.0.0.1:``port``) in its own process with
+    its output in ``log``; yield its endpoint once it answers, and stop it on the way out."""
+    endpoint = f"http://127.0.0.1:{port}"
+    with log.open("wb") as output:
+        process = subprocess.Popen(list(command), stdout=output, stderr=subprocess.STDOUT)
+    try:
+        wait_until_answering(f"{endpoint}/moto-api/", process, log)
+        yield endpoint
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+# The server -------------------------------------------------------------------------------
 
 
 def main() -> None:

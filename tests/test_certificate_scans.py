@@ -7,16 +7,13 @@ signed links, for their producer and for staff; anything of another producer is 
 from __future__ import annotations
 
 import datetime as dt
-import io
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from oscar.apps.catalogue.models import ProductAttributeValue
 
-from plugins.ocop.importer.certificates import import_certificates
 from plugins.ocop.models import (
     Certificate,
     CertificateScan,
@@ -25,12 +22,13 @@ from plugins.ocop.models import (
     Producer,
     add_months,
 )
-from plugins.ocop.roles import DEPARTMENT_STAFF, DEPARTMENT_VIEWER, ensure_roles
+from plugins.ocop.roles import DEPARTMENT_STAFF, DEPARTMENT_VIEWER
 
-from .conftest import TODAY
+from .helpers import import_list, make_user
 from .test_uploads import EXE_BYTES, pdf_bytes
 
-pytestmark = pytest.mark.django_db
+# Uploads go to a throw-away media directory, not the checkout's data/.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 MY_CERTIFICATES = "/dashboard/ocop/my-certificates/"
 MY_REQUESTS = "/dashboard/ocop/my-certificates/requests/"
@@ -47,26 +45,10 @@ LIST = (
 )
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
 @pytest.fixture
 def producers():
-    result = import_certificates(io.BytesIO(LIST.encode()), filename="list.csv", today=TODAY)
-    assert result.ok, result.errors
+    import_list(LIST)
     return {p.name: p for p in Producer.objects.all()}
-
-
-def make_user(django_user_model, username: str, *, group: str | None = None, **extra):
-    ensure_roles()
-    user = django_user_model.objects.create_user(
-        username, f"{username}@example.vn", "mat-khau-123", **extra
-    )
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
 
 
 @pytest.fixture

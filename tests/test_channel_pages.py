@@ -11,7 +11,6 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.shortcuts import resolve_url
@@ -37,11 +36,13 @@ from plugins.ocop.models import (
     Verification,
     local_today,
 )
-from plugins.ocop.roles import DEPARTMENT_STAFF, DEPARTMENT_VIEWER, ensure_roles
+from plugins.ocop.roles import DEPARTMENT_STAFF, DEPARTMENT_VIEWER
 
 from .conftest import TODAY
+from .helpers import import_list, make_user
 
-pytestmark = pytest.mark.django_db
+# Uploads go to a throw-away media directory, not the checkout's data/.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 MY_CHANNELS = "/dashboard/ocop/my-channels/"
 PRESENCES = "/dashboard/ocop/presences/"
@@ -64,27 +65,10 @@ LIST = (
 )
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    """Evidence goes to a throw-away media directory, not the checkout's data/."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
 @pytest.fixture
 def producers():
-    result = import_certificates(io.BytesIO(LIST.encode()), filename="list.csv", today=TODAY)
-    assert result.ok, result.errors
+    import_list(LIST)
     return {p.name: p for p in Producer.objects.all()}
-
-
-def make_user(django_user_model, username: str, *, group: str | None = None, **extra):
-    ensure_roles()
-    user = django_user_model.objects.create_user(
-        username, f"{username}@example.vn", "mat-khau-123", **extra
-    )
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ webhook, the confirmation email and the order's channel activity."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -18,13 +17,12 @@ from oscar.apps.basket.models import Basket
 from oscar.apps.order.models import Order, PaymentEvent
 
 from plugins.ocop.catalogue import BOOKING_DATE_OPTION
-from plugins.ocop.importer.certificates import import_certificates
 from plugins.ocop.models import OcopProduct, local_today
 from plugins.payments import addresses, statuses, stripe_gateway
 from plugins.payments.methods import CARD, COD
 from plugins.payments.models import StripeEvent
 
-from .conftest import TODAY
+from .helpers import import_list
 from .stripe_standin import StripeStandIn, sign
 
 pytestmark = pytest.mark.django_db
@@ -46,8 +44,7 @@ WEBHOOK_SECRET = "whsec_test_ocop_market"
 
 @pytest.fixture
 def products():
-    result = import_certificates(io.BytesIO(LIST.encode()), filename="list.csv", today=TODAY)
-    assert result.ok, result.errors
+    import_list(LIST)
     return {o.name: o.product for o in OcopProduct.objects.select_related("product")}
 
 

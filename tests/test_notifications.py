@@ -19,7 +19,6 @@ from django.utils import translation
 from oscar.apps.basket.models import Basket
 from oscar.apps.order.models import Order, ShippingAddress
 from oscar.apps.order.signals import order_placed
-from oscar.apps.partner.strategy import Default
 from oscar.test.factories import create_order, create_product
 
 from plugins.notifications.delivery import deliver, send_again
@@ -49,6 +48,7 @@ from plugins.ocop.roles import DEPARTMENT_STAFF, ensure_roles
 from plugins.payments.addresses import vietnam
 
 from .conftest import TODAY
+from .helpers import basket_with
 from .test_translations import parse_po, translations
 
 pytestmark = pytest.mark.django_db
@@ -89,14 +89,6 @@ def products(django_user_model):
     cake = ocop["Bánh đa"].producer
     cake.partner.users.add(django_user_model.objects.create_user("dai.hoang", "hoa@daihoang.vn"))
     return ocop
-
-
-def basket_with(*items: tuple[object, int]) -> Basket:
-    basket = Basket.objects.create()
-    basket.strategy = Default()
-    for product, quantity in items:
-        basket.add_product(product, quantity)
-    return basket
 
 
 def place(basket: Basket, capture, number: str = "100001") -> Order:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
 from decimal import Decimal
 
@@ -14,13 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from oscar.apps.basket.models import Basket
 from oscar.apps.order.signals import order_placed
-from oscar.apps.partner.strategy import Default
 from oscar.test.factories import create_order, create_product
 
 from plugins.ocop.channels import participation
 from plugins.ocop.channels.orders import record_order_activity
 from plugins.ocop.channels.registry import THIS_MARKETPLACE_SLUG
-from plugins.ocop.importer.certificates import import_certificates
 from plugins.ocop.models import (
     ActivitySource,
     Channel,
@@ -32,6 +29,7 @@ from plugins.ocop.models import (
 )
 
 from .conftest import TODAY
+from .helpers import basket_with, import_list
 
 pytestmark = pytest.mark.django_db
 
@@ -50,17 +48,8 @@ PLACED = dt.datetime(2026, 11, 28, 18, 30, tzinfo=dt.UTC)
 
 @pytest.fixture
 def products():
-    result = import_certificates(io.BytesIO(LIST.encode()), filename="list.csv", today=TODAY)
-    assert result.ok, result.errors
+    import_list(LIST)
     return {o.name: o for o in OcopProduct.objects.select_related("product", "producer")}
-
-
-def basket_with(*items: tuple[object, int]) -> Basket:
-    basket = Basket.objects.create()
-    basket.strategy = Default()
-    for product, quantity in items:
-        basket.add_product(product, quantity)
-    return basket
 
 
 def place(basket: Basket, django_capture_on_commit_callbacks, number: str = "100001"):

@@ -25,7 +25,6 @@ from oscar.apps.order.models import Order
 from oscar.apps.partner.models import Partner
 
 from ocop_market.celery import app as celery_app
-from plugins.ocop.importer.certificates import import_certificates
 from plugins.ocop.models import OcopProduct
 from plugins.ocop.roles import DEPARTMENT_STAFF
 from plugins.payments import payouts, statuses
@@ -33,7 +32,7 @@ from plugins.payments.methods import CARD, COD
 from plugins.payments.models import ConnectedAccount, Payout, StripeEvent
 from plugins.payments.tasks import transfer_payout_task
 
-from .conftest import TODAY
+from .helpers import import_list
 from .stripe_standin import StripeStandIn
 from .test_checkout import (
     WEBHOOK_SECRET,
@@ -84,8 +83,7 @@ def standin(settings):
 
 @pytest.fixture
 def products():
-    result = import_certificates(io.BytesIO(LIST.encode()), filename="list.csv", today=TODAY)
-    assert result.ok, result.errors
+    import_list(LIST)
     return {o.name: o.product for o in OcopProduct.objects.select_related("product")}
 
 

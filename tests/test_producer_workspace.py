@@ -26,11 +26,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.html import escape
-from oscar.apps.basket.models import Basket
 from oscar.apps.catalogue.models import ProductCategory, ProductImage
 from oscar.apps.order.models import Order, OrderNote, PaymentEvent, ShippingEvent, ShippingEventType
 from oscar.apps.partner.models import StockRecord
-from oscar.apps.partner.strategy import Default
 from oscar.test.factories import create_order
 from PIL import Image
 
@@ -57,6 +55,7 @@ from plugins.ocop_dashboard.models import ProducerInvitation
 from plugins.payments.models import Payout
 
 from .conftest import TODAY
+from .helpers import basket_with
 from .test_s3_storage import bucket, s3_client, s3_endpoint, s3_media  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
@@ -192,14 +191,6 @@ def producer_user(django_user_model, producer: Producer, name: str):
     producer.partner.users.add(user)
     user.groups.add(Group.objects.get(name=PRODUCER_USERS))
     return user
-
-
-def basket_with(*items) -> Basket:
-    basket = Basket.objects.create()
-    basket.strategy = Default()
-    for product, quantity in items:
-        basket.add_product(product, quantity)
-    return basket
 
 
 def signed_in(client, user):

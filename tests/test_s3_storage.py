@@ -4,12 +4,7 @@ runs as a separate process and every request goes over HTTP to it, as it would t
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -27,33 +22,13 @@ from plugins.ocop.models import Certificate, ImportRun
 from plugins.ocop.roles import DEPARTMENT_STAFF, ensure_roles
 from plugins.ocop.tasks import import_certificates_task
 
+from .s3_server import free_port, running_server
+
 pytestmark = pytest.mark.s3
 
 REGION = "us-east-1"
 ACCESS_KEY = "ocop-test-key"
 SECRET_KEY = "ocop-test-secret"
-SERVER_START_TIMEOUT = 60
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_answering(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"moto server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except urllib.error.HTTPError:
-            return  # It answered, if only to say no.
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"moto server did not answer within {SERVER_START_TIMEOUT}s:\n{log.read_text()}")
 
 
 @pytest.fixture(scope="module")
@@ -61,23 +36,9 @@ def s3_endpoint(tmp_path_factory):
     """A moto S3 server in its own process on a free port; stopped after the module."""
     port = free_port()
     log = tmp_path_factory.mktemp("moto") / "moto_server.log"
-    endpoint = f"http://127.0.0.1:{port}"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_until_answering(f"{endpoint}/moto-api/", process, log)
+    command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    with running_server(command, port, log) as endpoint:
         yield endpoint
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 @pytest.fixture

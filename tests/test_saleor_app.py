@@ -13,7 +13,6 @@ from decimal import Decimal
 import pytest
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives.asymmetric import rsa
-from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 from django.db import connection as db_connection
@@ -34,7 +33,7 @@ from plugins.ocop.models import (
     PresenceSource,
     Verification,
 )
-from plugins.ocop.roles import DEPARTMENT_STAFF, ensure_roles
+from plugins.ocop.roles import DEPARTMENT_STAFF
 from plugins.saleor_app import crypto, documents, publishing
 from plugins.saleor_app.client import SaleorClient, normalize_api_url
 from plugins.saleor_app.manifest import PERMISSIONS
@@ -51,6 +50,7 @@ from plugins.saleor_app.registration import allow_api_url
 from plugins.saleor_app.roles import grant_department_permissions
 from plugins.saleor_app.tasks import refresh_star_attributes_task
 
+from . import helpers
 from .conftest import TODAY
 from .saleor_standin import SCHEMA_MISSING_REASON, SaleorStandIn, load_schema
 
@@ -91,8 +91,7 @@ def standin():
 
 @pytest.fixture
 def products():
-    result = import_certificates(io.BytesIO(LIST.encode()), filename="list.csv", today=TODAY)
-    assert result.ok, result.errors
+    helpers.import_list(LIST)
     return {o.name: o for o in OcopProduct.objects.select_related("product", "producer")}
 
 
@@ -116,14 +115,10 @@ def connection(client, standin) -> SaleorConnection:
 
 
 def make_user(django_user_model, username: str, *, group: str | None = None, **extra):
-    ensure_roles()
+    """The shared :func:`tests.helpers.make_user`, with the connector's permission granted to
+    the department staff group first."""
     grant_department_permissions()
-    user = django_user_model.objects.create_user(
-        username, f"{username}@example.vn", "mat-khau-123", **extra
-    )
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
+    return helpers.make_user(django_user_model, username, group=group, **extra)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 
 import pytest
 import segno
-from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.template.defaultfilters import filesizeformat
@@ -34,10 +33,11 @@ from plugins.ocop.models import (
     ProductGroup,
     Verification,
 )
-from plugins.ocop.roles import DEPARTMENT_STAFF, ensure_roles
+from plugins.ocop.roles import DEPARTMENT_STAFF
 from plugins.ocop.storefront import counterfeit, dashboard, pages
 
 from .conftest import TODAY
+from .helpers import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -88,16 +88,6 @@ def catalogue() -> dict[str, OcopProduct]:
 @pytest.fixture
 def producers(catalogue) -> dict[str, Producer]:
     return {p.name: p for p in Producer.objects.all()}
-
-
-def make_user(django_user_model, username: str, *, group: str | None = None, **extra):
-    ensure_roles()
-    user = django_user_model.objects.create_user(
-        username, f"{username}@example.vn", "mat-khau-123", **extra
-    )
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
 
 
 @pytest.fixture

@@ -24,7 +24,8 @@ from ocop_market.celery import app as celery_app
 from plugins.ocop.models import Certificate, ImportRun, OcopProduct, Producer
 from plugins.ocop.roles import DEPARTMENT_STAFF, ensure_roles
 
-pytestmark = pytest.mark.django_db
+# Uploads go to a throw-away media directory, not the checkout's data/.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 UPLOAD_URL = "/dashboard/ocop/imports/"
 LANGUAGES = ["vi", "en"]
@@ -49,12 +50,6 @@ def eager_tasks(settings):
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = saved
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    """Uploaded lists go to a throw-away media directory, not the checkout's data/."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ server (tests/s3_server.py), which also checks presigned URLs' signature and exp
 from __future__ import annotations
 
 import io
-import subprocess
 import sys
 import time
 import urllib.error
@@ -30,7 +29,8 @@ from plugins.ocop.models import OcopProduct
 from plugins.ocop.workspace.services import store_scan
 
 from .conftest import TODAY
-from .test_s3_storage import ACCESS_KEY, REGION, SECRET_KEY, free_port, wait_until_answering
+from .s3_server import free_port, running_server
+from .test_s3_storage import ACCESS_KEY, REGION, SECRET_KEY
 from .test_uploads import EXPECTED_SIZES, image_bytes, pdf_bytes
 
 pytestmark = [pytest.mark.s3, pytest.mark.django_db]
@@ -47,32 +47,18 @@ LIST = (
 def s3_endpoint(tmp_path_factory):
     port = free_port()
     log = tmp_path_factory.mktemp("s3") / "s3_server.log"
-    endpoint = f"http://127.0.0.1:{port}"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                str(SERVER),
-                "--port",
-                str(port),
-                "--access-key",
-                ACCESS_KEY,
-                "--secret-key",
-                SECRET_KEY,
-            ],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_until_answering(f"{endpoint}/moto-api/", process, log)
+    command = [
+        sys.executable,
+        str(SERVER),
+        "--port",
+        str(port),
+        "--access-key",
+        ACCESS_KEY,
+        "--secret-key",
+        SECRET_KEY,
+    ]
+    with running_server(command, port, log) as endpoint:
         yield endpoint
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 @pytest.fixture
